@@ -1,0 +1,69 @@
+// Byte-level encoding helpers: little-endian fixed-width integers, varints
+// (LEB128, as leveldb and protobuf) and length-prefixed strings.
+//
+// Put* functions append to a std::string; Get* functions consume from the
+// front of a std::string_view and return false (leaving the input in an
+// unspecified position) when it is too short or malformed. Stateless free
+// functions; safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace skald::common {
+
+// The longest encoding of a 64-bit varint.
+constexpr size_t kMaxVarint64Bytes = 10;
+constexpr size_t kMaxVarint32Bytes = 5;
+
+inline void EncodeFixed32(char* dst, uint32_t v) {
+  for (int i = 0; i < 4; ++i) dst[i] = static_cast<char>(v >> (8 * i));
+}
+inline void EncodeFixed64(char* dst, uint64_t v) {
+  for (int i = 0; i < 8; ++i) dst[i] = static_cast<char>(v >> (8 * i));
+}
+inline uint32_t DecodeFixed32(const char* p) {
+  const auto* u = reinterpret_cast<const unsigned char*>(p);
+  return uint32_t{u[0]} | (uint32_t{u[1]} << 8) | (uint32_t{u[2]} << 16) | (uint32_t{u[3]} << 24);
+}
+inline uint64_t DecodeFixed64(const char* p) {
+  return uint64_t{DecodeFixed32(p)} | (uint64_t{DecodeFixed32(p + 4)} << 32);
+}
+
+void PutFixed32(std::string* dst, uint32_t v);
+void PutFixed64(std::string* dst, uint64_t v);
+void PutVarint32(std::string* dst, uint32_t v);
+void PutVarint64(std::string* dst, uint64_t v);
+// Zig-zag encoded signed varint (small magnitudes, either sign, stay short).
+void PutVarsint64(std::string* dst, int64_t v);
+// Varint length followed by the bytes.
+void PutLengthPrefixed(std::string* dst, std::string_view s);
+
+// Writes the varint of `v` at `dst` (room for kMaxVarint64Bytes) and returns
+// the byte past its end.
+char* EncodeVarint64(char* dst, uint64_t v);
+// Number of bytes PutVarint64(v) appends.
+int VarintLength(uint64_t v);
+
+bool GetFixed32(std::string_view* in, uint32_t* v);
+bool GetFixed64(std::string_view* in, uint64_t* v);
+bool GetVarint32(std::string_view* in, uint32_t* v);
+bool GetVarint64(std::string_view* in, uint64_t* v);
+bool GetVarsint64(std::string_view* in, int64_t* v);
+// On success `out` views bytes inside the original input.
+bool GetLengthPrefixed(std::string_view* in, std::string_view* out);
+
+// Decodes a varint from [p, limit); returns the byte past it or nullptr when
+// truncated or longer than kMaxVarint64Bytes.
+const char* DecodeVarint64(const char* p, const char* limit, uint64_t* v);
+
+inline uint64_t ZigZagEncode(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+inline int64_t ZigZagDecode(uint64_t v) {
+  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+}
+
+}  // namespace skald::common
