@@ -1,0 +1,155 @@
+#include "server/ingest/validator.h"
+
+#include <fmt/format.h>
+
+#include <utility>
+
+namespace skald::server::ingest {
+
+namespace {
+
+using common::Entry;
+using common::Labels;
+
+size_t EntriesSize(const std::vector<Entry>& entries) {
+  size_t n = 0;
+  for (const Entry& e : entries) n += EntrySize(e);
+  return n;
+}
+
+// Loki's ValidateLabels. Returns the reason ("" when valid) and sets *msg.
+std::string_view CheckLabels(const ValidationLimits& limits, const Labels& ls,
+                             const std::string& raw, std::string* msg) {
+  if (ls.empty()) {
+    *msg = "error at least one label pair is required per stream";
+    return reason::kMissingLabels;
+  }
+  int names = static_cast<int>(ls.size());
+  if (ls.Get("service_name")) --names;
+  if (names > limits.max_label_names_per_series) {
+    *msg = fmt::format("entry for stream '{}' has {} label names; limit {}", raw, names,
+                       limits.max_label_names_per_series);
+    return reason::kMaxLabelNames;
+  }
+  std::string_view last;
+  for (const auto& l : ls.pairs()) {
+    if (l.name.size() > limits.max_label_name_length) {
+      *msg = fmt::format("stream '{}' has label name too long: '{}'", raw, l.name);
+      return reason::kLabelNameTooLong;
+    }
+    if (l.value.size() > limits.max_label_value_length) {
+      *msg = fmt::format("stream '{}' has label value too long: '{}'", raw, l.value);
+      return reason::kLabelValueTooLong;
+    }
+    if (l.name == last) {
+      *msg = fmt::format("stream '{}' has duplicate label name: '{}'", raw, l.name);
+      return reason::kDuplicateLabelNames;
+    }
+    last = l.name;
+  }
+  return {};
+}
+
+// Loki's ValidateEntry. Returns the reason ("" when valid) and sets *msg.
+std::string_view CheckEntry(const ValidationLimits& limits, int64_t now_ns, const std::string& ls,
+                            const Entry& e, std::string* msg) {
+  const int64_t ts = e.timestamp_ns;
+  if (limits.reject_old_samples && ts < now_ns - limits.reject_old_samples_max_age_ns) {
+    *msg = fmt::format("entry for stream '{}' has timestamp too old: {}, oldest acceptable timestamp is: {}",
+                       ls, common::FormatRFC3339(ts),
+                       common::FormatRFC3339(now_ns - limits.reject_old_samples_max_age_ns));
+    return reason::kTooOld;
+  }
+  if (ts > now_ns + limits.creation_grace_period_ns) {
+    *msg = fmt::format("entry for stream '{}' has timestamp too new: {}", ls, common::FormatRFC3339(ts));
+    return reason::kTooNew;
+  }
+  if (limits.max_line_size != 0 && e.line.size() > limits.max_line_size) {
+    *msg = fmt::format("max entry size '{}' bytes exceeded for stream '{}' while adding an entry with length '{}' bytes",
+                       limits.max_line_size, ls, e.line.size());
+    return reason::kLineTooLong;
+  }
+  if (e.metadata.empty()) return {};
+  if (!limits.allow_structured_metadata) {
+    *msg = fmt::format(
+        "stream '{}' includes structured metadata, but this feature is disallowed. Please see "
+        "`limits_config.allow_structured_metadata` or contact your Loki administrator to enable it.",
+        ls);
+    return reason::kDisallowedMetadata;
+  }
+  const size_t sm_size = MetadataSize(e);
+  if (limits.max_structured_metadata_size != 0 && sm_size > limits.max_structured_metadata_size) {
+    *msg = fmt::format(
+        "stream '{}' has structured metadata too large: '{}' bytes, limit: '{}' bytes. Please see "
+        "`limits_config.max_structured_metadata_size` or contact your Loki administrator to increase it.",
+        ls, sm_size, limits.max_structured_metadata_size);
+    return reason::kMetadataTooLarge;
+  }
+  if (limits.max_structured_metadata_entries_count != 0 &&
+      e.metadata.size() > limits.max_structured_metadata_entries_count) {
+    *msg = fmt::format(
+        "stream '{}' has too many structured metadata labels: '{}', limit: '{}'. Please see "
+        "`limits_config.max_structured_metadata_entries_count` or contact your Loki administrator to "
+        "increase it.",
+        ls, e.metadata.size(), limits.max_structured_metadata_entries_count);
+    return reason::kMetadataTooMany;
+  }
+  return {};
+}
+
+}  // namespace
+
+size_t MetadataSize(const Entry& e) {
+  size_t n = 0;
+  for (const auto& l : e.metadata) n += l.name.size() + l.value.size();
+  return n;
+}
+
+size_t EntrySize(const Entry& e) { return e.line.size() + MetadataSize(e); }
+
+ValidationResult ValidatePush(const ValidationLimits& limits, int64_t now_ns,
+                              common::PushRequest&& request) {
+  ValidationResult out;
+  std::string msg;
+  for (common::PushStream& stream : request.streams) {
+    if (stream.entries.empty()) continue;
+    if (limits.max_line_size_truncate && limits.max_line_size != 0) {
+      for (Entry& e : stream.entries) {
+        if (e.line.size() > limits.max_line_size) e.line.resize(limits.max_line_size);
+      }
+    }
+    auto parsed = common::ParseLabels(stream.labels);
+    if (!parsed.ok()) {
+      out.errors.Add(fmt::format("error parsing labels '{}' with error: {}", stream.labels,
+                                 parsed.status().message()));
+      out.discards.Add(reason::kInvalidLabels, stream.entries.size(), EntriesSize(stream.entries));
+      continue;
+    }
+    std::string_view why = CheckLabels(limits, *parsed, stream.labels, &msg);
+    if (!why.empty()) {
+      out.errors.Add(std::move(msg));
+      out.discards.Add(why, stream.entries.size(), EntriesSize(stream.entries));
+      continue;
+    }
+    ValidStream vs;
+    vs.labels = std::move(parsed).value();
+    vs.labels_text = vs.labels.ToString();
+    vs.fingerprint = common::FingerprintOf(vs.labels_text);
+    vs.entries.reserve(stream.entries.size());
+    for (Entry& e : stream.entries) {
+      why = CheckEntry(limits, now_ns, vs.labels_text, e, &msg);
+      if (!why.empty()) {
+        out.errors.Add(std::move(msg));
+        out.discards.Add(why, 1, EntrySize(e));
+        continue;
+      }
+      out.lines += 1;
+      out.bytes += EntrySize(e);
+      vs.entries.push_back(std::move(e));
+    }
+    if (!vs.entries.empty()) out.streams.push_back(std::move(vs));
+  }
+  return out;
+}
+
+}  // namespace skald::server::ingest
