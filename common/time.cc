@@ -179,7 +179,8 @@ Result<int64_t> ParseLokiTimestamp(std::string_view s) {
     return Status::InvalidArgument("strconv.ParseInt: parsing \"" + std::string(s) +
                                    "\": value out of range");
   }
-  return Status::InvalidArgument("cannot parse \"" + std::string(s) + "\" to a valid timestamp");
+  // Loki returns strconv.ParseInt's error when neither form parses.
+  return Status::InvalidArgument("strconv.ParseInt: parsing \"" + std::string(s) + "\": invalid syntax");
 }
 
 Result<int64_t> ParsePromDuration(std::string_view s) {

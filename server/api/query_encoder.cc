@@ -1,0 +1,290 @@
+#include "server/api/query_encoder.h"
+
+#include <algorithm>
+#include <map>
+
+#include "common/json_writer.h"
+#include "common/time.h"
+
+namespace skald::server::api {
+
+using common::JsonWriter;
+using common::Label;
+using common::Labels;
+using logql::LogLine;
+using logql::QueryResult;
+
+namespace {
+
+// All labels of a line, merged by name: stream, then metadata, then parsed.
+Labels MergedLabels(const LogLine& l) {
+  std::map<std::string, std::string> m;
+  if (l.stream) {
+    for (const auto& p : l.stream->pairs()) m[p.name] = p.value;
+  }
+  for (const auto& p : l.metadata) m[p.name] = p.value;
+  for (const auto& p : l.parsed) m[p.name] = p.value;
+  std::vector<Label> v;
+  v.reserve(m.size());
+  for (auto& [k, val] : m) v.push_back({k, val});
+  return Labels(std::move(v));
+}
+
+void WriteLabelObject(JsonWriter& w, const std::vector<Label>& pairs) {
+  w.BeginObject();
+  for (const auto& p : pairs) w.Key(p.name).String(p.value);
+  w.EndObject();
+}
+
+void WriteSortedLabelObject(JsonWriter& w, std::vector<Label> pairs) {
+  std::sort(pairs.begin(), pairs.end(),
+            [](const Label& a, const Label& b) { return a.name < b.name; });
+  WriteLabelObject(w, pairs);
+}
+
+struct Group {
+  Labels labels;
+  std::vector<const LogLine*> lines;
+};
+
+// Groups lines by their output label set; result sorted by label string.
+std::vector<Group> GroupLines(const std::vector<LogLine>& lines, bool categorize) {
+  std::map<std::string, Group> groups;
+  for (const auto& l : lines) {
+    Labels key = categorize ? (l.stream ? *l.stream : Labels()) : MergedLabels(l);
+    std::string text = key.ToString();
+    auto it = groups.find(text);
+    if (it == groups.end()) it = groups.emplace(text, Group{std::move(key), {}}).first;
+    it->second.lines.push_back(&l);
+  }
+  std::vector<Group> out;
+  out.reserve(groups.size());
+  for (auto& [_, g] : groups) out.push_back(std::move(g));
+  return out;
+}
+
+void WriteStreams(JsonWriter& w, const std::vector<LogLine>& lines, bool categorize) {
+  w.BeginArray();
+  for (const auto& g : GroupLines(lines, categorize)) {
+    w.BeginObject().Key("stream");
+    WriteLabelObject(w, g.labels.pairs());
+    w.Key("values").BeginArray();
+    for (const LogLine* l : g.lines) {
+      w.BeginArray().String(std::to_string(l->timestamp_ns)).String(l->line);
+      if (categorize) {
+        w.BeginObject();
+        if (!l->metadata.empty()) {
+          w.Key("structuredMetadata");
+          WriteSortedLabelObject(w, l->metadata);
+        }
+        if (!l->parsed.empty()) {
+          w.Key("parsed");
+          WriteSortedLabelObject(w, l->parsed);
+        }
+        w.EndObject();
+      }
+      w.EndArray();
+    }
+    w.EndArray().EndObject();
+  }
+  w.EndArray();
+}
+
+void WritePoint(JsonWriter& w, const logql::Point& p) {
+  w.BeginArray().Raw(FormatModelTime(p.t_ms)).String(common::FormatFloatGo(p.value)).EndArray();
+}
+
+std::vector<const logql::Series*> SortedSeries(const QueryResult& r) {
+  std::vector<const logql::Series*> v;
+  v.reserve(r.series.size());
+  for (const auto& s : r.series) v.push_back(&s);
+  if (!r.keep_order) {
+    std::vector<std::pair<std::string, const logql::Series*>> keyed;
+    keyed.reserve(v.size());
+    for (auto* s : v) keyed.emplace_back(s->metric.ToString(), s);
+    std::sort(keyed.begin(), keyed.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (size_t i = 0; i < keyed.size(); ++i) v[i] = keyed[i].second;
+  }
+  return v;
+}
+
+void WriteStoreStats(JsonWriter& w, const logql::QueryStats& s, bool ingester) {
+  w.BeginObject();
+  w.Key("totalChunksRef").Uint(ingester ? 0 : s.total_chunks_ref);
+  w.Key("totalChunksDownloaded").Uint(ingester ? 0 : s.total_chunks_downloaded);
+  w.Key("chunksDownloadTime").Int(0);
+  w.Key("queryReferencedStructuredMetadata").Bool(false);
+  w.Key("chunk").BeginObject();
+  w.Key("headChunkBytes").Uint(ingester ? s.head_chunk_bytes : 0);
+  w.Key("headChunkLines").Uint(ingester ? s.head_chunk_lines : 0);
+  w.Key("decompressedBytes").Uint(ingester ? 0 : s.decompressed_bytes);
+  w.Key("decompressedLines").Uint(ingester ? 0 : s.decompressed_lines);
+  w.Key("compressedBytes").Uint(ingester ? 0 : s.compressed_bytes);
+  w.Key("totalDuplicates").Uint(ingester ? 0 : s.total_duplicates);
+  w.Key("postFilterLines").Uint(ingester ? 0 : s.post_filter_lines);
+  w.Key("headChunkStructuredMetadataBytes").Uint(0);
+  w.Key("decompressedStructuredMetadataBytes").Uint(0);
+  w.EndObject();
+  w.EndObject();
+}
+
+void WriteCache(JsonWriter& w) {
+  w.BeginObject();
+  for (const char* k : {"entriesFound", "entriesRequested", "entriesStored", "bytesReceived",
+                        "bytesSent", "requests", "downloadTime", "queryLengthServed"}) {
+    w.Key(k).Int(0);
+  }
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string FormatModelTime(int64_t t_ms) {
+  int64_t secs = t_ms / 1000, ms = t_ms % 1000;
+  if (ms < 0) {
+    ms += 1000;
+    --secs;
+  }
+  std::string out = std::to_string(secs);
+  if (ms != 0) {
+    std::string f = std::to_string(ms);
+    while (f.size() < 3) f.insert(f.begin(), '0');
+    while (f.back() == '0') f.pop_back();
+    out += "." + f;
+  }
+  return out;
+}
+
+void AppendStatsJson(std::string* out, const logql::QueryStats& s) {
+  JsonWriter w(out);
+  const double exec_s = static_cast<double>(s.exec_time_ns) / 1e9;
+  const uint64_t bytes = s.decompressed_bytes + s.head_chunk_bytes;
+  const uint64_t lines = s.decompressed_lines + s.head_chunk_lines;
+  w.BeginObject();
+  w.Key("summary").BeginObject();
+  w.Key("bytesProcessedPerSecond").Uint(exec_s > 0 ? static_cast<uint64_t>(bytes / exec_s) : 0);
+  w.Key("linesProcessedPerSecond").Uint(exec_s > 0 ? static_cast<uint64_t>(lines / exec_s) : 0);
+  w.Key("totalBytesProcessed").Uint(bytes);
+  w.Key("totalLinesProcessed").Uint(lines);
+  w.Key("execTime").Double(exec_s);
+  w.Key("queueTime").Double(0);
+  w.Key("subqueries").Int(0);
+  w.Key("totalEntriesReturned").Uint(s.total_entries_returned);
+  w.Key("splits").Int(0);
+  w.Key("shards").Int(0);
+  w.Key("totalPostFilterLines").Uint(s.post_filter_lines);
+  w.Key("totalStructuredMetadataBytesProcessed").Int(0);
+  w.EndObject();
+  w.Key("querier").BeginObject().Key("store");
+  WriteStoreStats(w, s, false);
+  w.Key("querierExecTime").Double(exec_s);
+  w.EndObject();
+  w.Key("ingester").BeginObject();
+  w.Key("totalReached").Int(1);
+  w.Key("totalChunksMatched").Int(0);
+  w.Key("totalBatches").Int(0);
+  w.Key("totalLinesSent").Uint(s.head_chunk_lines);
+  w.Key("store");
+  WriteStoreStats(w, s, true);
+  w.EndObject();
+  w.Key("cache").BeginObject();
+  for (const char* k : {"chunk", "index", "result", "statsResult", "volumeResult", "seriesResult",
+                        "labelResult", "instantMetricResult", "logResult", "taskResult"}) {
+    w.Key(k);
+    WriteCache(w);
+  }
+  w.EndObject();
+  w.Key("index").BeginObject();
+  w.Key("totalChunks").Uint(s.total_chunks_ref);
+  w.Key("postFilterChunks").Uint(s.total_chunks_downloaded);
+  w.Key("shardsDuration").Int(0);
+  w.Key("usedBloomFilters").Bool(s.blocks_skipped_by_bloom > 0);
+  w.Key("totalStreams").Uint(s.total_streams);
+  w.Key("chunkRefsLookupTime").Int(0);
+  w.Key("bloomFilterTime").Int(0);
+  w.EndObject();
+  w.EndObject();
+}
+
+std::string EncodeQueryResponse(const QueryResult& r, const EncodeOptions& opts) {
+  std::string out;
+  out.reserve(256 + r.lines.size() * 160 + r.series.size() * 64);
+  JsonWriter w(&out);
+  w.BeginObject().Key("status").String("success");
+  if (!r.warnings.empty()) {
+    w.Key("warnings").BeginArray();
+    for (const auto& s : r.warnings) w.String(s);
+    w.EndArray();
+  }
+  w.Key("data").BeginObject();
+  switch (r.type) {
+    case logql::ResultType::kStreams:
+      w.Key("resultType").String("streams");
+      if (opts.categorize_labels) w.Key("encodingFlags").BeginArray().String("categorize-labels").EndArray();
+      w.Key("result");
+      WriteStreams(w, r.lines, opts.categorize_labels);
+      break;
+    case logql::ResultType::kMatrix:
+      w.Key("resultType").String("matrix").Key("result").BeginArray();
+      for (const auto* s : SortedSeries(r)) {
+        w.BeginObject().Key("metric");
+        WriteLabelObject(w, s->metric.pairs());
+        w.Key("values").BeginArray();
+        for (const auto& p : s->points) WritePoint(w, p);
+        w.EndArray().EndObject();
+      }
+      w.EndArray();
+      break;
+    case logql::ResultType::kVector:
+      w.Key("resultType").String("vector").Key("result").BeginArray();
+      for (const auto* s : SortedSeries(r)) {
+        if (s->points.empty()) continue;
+        w.BeginObject().Key("metric");
+        WriteLabelObject(w, s->metric.pairs());
+        w.Key("value");
+        WritePoint(w, s->points.back());
+        w.EndObject();
+      }
+      w.EndArray();
+      break;
+    case logql::ResultType::kScalar:
+      w.Key("resultType").String("scalar").Key("result");
+      WritePoint(w, r.scalar);
+      break;
+  }
+  w.Key("stats");
+  std::string stats;
+  AppendStatsJson(&stats, r.stats);
+  w.Raw(stats);
+  w.EndObject().EndObject();
+  return out;
+}
+
+std::string EncodeLegacyQueryResponse(const QueryResult& r) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("streams").BeginArray();
+  std::map<std::string, std::vector<const LogLine*>> groups;
+  for (const auto& l : r.lines) {
+    std::vector<Label> v = l.stream ? l.stream->pairs() : std::vector<Label>{};
+    v.insert(v.end(), l.parsed.begin(), l.parsed.end());
+    groups[Labels(std::move(v)).ToString()].push_back(&l);
+  }
+  for (const auto& [labels, lines] : groups) {
+    w.BeginObject().Key("labels").String(labels).Key("entries").BeginArray();
+    for (const LogLine* l : lines) {
+      w.BeginObject().Key("ts").String(common::FormatRFC3339Nano(l->timestamp_ns));
+      w.Key("line").String(l->line).EndObject();
+    }
+    w.EndArray().EndObject();
+  }
+  w.EndArray().Key("stats");
+  std::string stats;
+  AppendStatsJson(&stats, r.stats);
+  w.Raw(stats);
+  w.EndObject();
+  return out;
+}
+
+}  // namespace skald::server::api
