@@ -1,0 +1,110 @@
+#include "server/iter/merge_entry_iterator.h"
+
+#include <algorithm>
+#include <unordered_set>
+#include <xxhash.h>
+
+namespace skald::server::iter {
+namespace {
+
+// Hash of the part of an entry that the timestamp and stream do not cover.
+uint64_t ContentHash(const EntryRef& e) {
+  uint64_t h = XXH3_64bits(e.line.data(), e.line.size());
+  for (const common::Label& l : e.metadata) {
+    h = XXH3_64bits_withSeed(l.name.data(), l.name.size(), h);
+    h = XXH3_64bits_withSeed(l.value.data(), l.value.size(), h ^ 0x9e3779b97f4a7c15ull);
+  }
+  return h;
+}
+
+class MergeEntryIterator final : public EntryIterator {
+ public:
+  MergeEntryIterator(std::vector<std::unique_ptr<EntryIterator>> children, Direction direction)
+      : children_(std::move(children)), forward_(direction == Direction::kForward) {}
+
+  bool Next() override {
+    if (!primed_) {
+      primed_ = true;
+      for (size_t i = 0; i < children_.size(); ++i) Advance(i);
+    }
+    while (status_.ok()) {
+      if (current_ != kNone) Advance(current_);
+      current_ = kNone;
+      if (heap_.empty() || !status_.ok()) return false;
+      std::pop_heap(heap_.begin(), heap_.end(), Cmp{this});
+      current_ = heap_.back();
+      heap_.pop_back();
+      if (!IsDuplicate(*children_[current_])) return true;
+    }
+    return false;
+  }
+
+  const EntryRef& At() const override { return children_[current_]->At(); }
+  std::string_view Labels() const override { return children_[current_]->Labels(); }
+  uint64_t StreamHash() const override { return children_[current_]->StreamHash(); }
+  common::Status status() const override { return status_; }
+
+ private:
+  static constexpr size_t kNone = ~size_t{0};
+
+  // Heap order: the "greatest" element per Cmp is the next to yield.
+  struct Cmp {
+    const MergeEntryIterator* self;
+    bool operator()(size_t a, size_t b) const { return self->After(a, b); }
+  };
+
+  // True when child a's entry comes after child b's entry.
+  bool After(size_t a, size_t b) const {
+    const EntryIterator& x = *children_[a];
+    const EntryIterator& y = *children_[b];
+    int64_t ta = x.At().timestamp_ns, tb = y.At().timestamp_ns;
+    if (ta != tb) return forward_ ? ta > tb : ta < tb;
+    int c = x.Labels().compare(y.Labels());
+    if (c != 0) return c > 0;
+    return a > b;
+  }
+
+  void Advance(size_t i) {
+    EntryIterator& child = *children_[i];
+    if (child.Next()) {
+      heap_.push_back(i);
+      std::push_heap(heap_.begin(), heap_.end(), Cmp{this});
+    } else if (!child.status().ok() && status_.ok()) {
+      status_ = child.status();
+    }
+  }
+
+  // Entries of one (timestamp, stream) are consecutive in the output, so a
+  // set of content hashes for the current key finds every exact duplicate.
+  bool IsDuplicate(const EntryIterator& child) {
+    const EntryRef& e = child.At();
+    uint64_t h = ContentHash(e);
+    if (!seen_.empty() && e.timestamp_ns == key_ts_ && child.StreamHash() == key_stream_) {
+      return !seen_.insert(h).second;
+    }
+    key_ts_ = e.timestamp_ns;
+    key_stream_ = child.StreamHash();
+    seen_.clear();
+    seen_.insert(h);
+    return false;
+  }
+
+  std::vector<std::unique_ptr<EntryIterator>> children_;
+  const bool forward_;
+  bool primed_ = false;
+  std::vector<size_t> heap_;
+  size_t current_ = kNone;
+  common::Status status_;
+  int64_t key_ts_ = 0;
+  uint64_t key_stream_ = 0;
+  std::unordered_set<uint64_t> seen_;
+};
+
+}  // namespace
+
+std::unique_ptr<EntryIterator> NewMergeEntryIterator(
+    std::vector<std::unique_ptr<EntryIterator>> children, Direction direction) {
+  return std::make_unique<MergeEntryIterator>(std::move(children), direction);
+}
+
+}  // namespace skald::server::iter
