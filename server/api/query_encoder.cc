@@ -16,18 +16,11 @@ using logql::QueryResult;
 
 namespace {
 
-// All labels of a line, merged by name: stream, then metadata, then parsed.
-Labels MergedLabels(const LogLine& l) {
-  std::map<std::string, std::string> m;
-  if (l.stream) {
-    for (const auto& p : l.stream->pairs()) m[p.name] = p.value;
-  }
-  for (const auto& p : l.metadata) m[p.name] = p.value;
-  for (const auto& p : l.parsed) m[p.name] = p.value;
-  std::vector<Label> v;
-  v.reserve(m.size());
-  for (auto& [k, val] : m) v.push_back({k, val});
-  return Labels(std::move(v));
+const Labels kNoLabels;
+
+const Labels& OutputLabels(const LogLine& l, bool categorize) {
+  if (!l.labels) return kNoLabels;
+  return categorize ? l.labels->stream : l.labels->labels;
 }
 
 void WriteLabelObject(JsonWriter& w, const std::vector<Label>& pairs) {
@@ -36,26 +29,29 @@ void WriteLabelObject(JsonWriter& w, const std::vector<Label>& pairs) {
   w.EndObject();
 }
 
-void WriteSortedLabelObject(JsonWriter& w, std::vector<Label> pairs) {
-  std::sort(pairs.begin(), pairs.end(),
-            [](const Label& a, const Label& b) { return a.name < b.name; });
-  WriteLabelObject(w, pairs);
-}
-
 struct Group {
   Labels labels;
   std::vector<const LogLine*> lines;
 };
 
 // Groups lines by their output label set; result sorted by label string.
+// Lines with the same label set usually share one LabelsResult, so the label
+// string is built once per distinct result, not per line.
 std::vector<Group> GroupLines(const std::vector<LogLine>& lines, bool categorize) {
   std::map<std::string, Group> groups;
+  std::map<const void*, Group*> by_result;
   for (const auto& l : lines) {
-    Labels key = categorize ? (l.stream ? *l.stream : Labels()) : MergedLabels(l);
+    auto cached = by_result.find(l.labels.get());
+    if (cached != by_result.end()) {
+      cached->second->lines.push_back(&l);
+      continue;
+    }
+    const Labels& key = OutputLabels(l, categorize);
     std::string text = key.ToString();
     auto it = groups.find(text);
-    if (it == groups.end()) it = groups.emplace(text, Group{std::move(key), {}}).first;
+    if (it == groups.end()) it = groups.emplace(text, Group{key, {}}).first;
     it->second.lines.push_back(&l);
+    by_result.emplace(l.labels.get(), &it->second);
   }
   std::vector<Group> out;
   out.reserve(groups.size());
@@ -73,13 +69,13 @@ void WriteStreams(JsonWriter& w, const std::vector<LogLine>& lines, bool categor
       w.BeginArray().String(std::to_string(l->timestamp_ns)).String(l->line);
       if (categorize) {
         w.BeginObject();
-        if (!l->metadata.empty()) {
+        if (l->labels && !l->labels->metadata.empty()) {
           w.Key("structuredMetadata");
-          WriteSortedLabelObject(w, l->metadata);
+          WriteLabelObject(w, l->labels->metadata.pairs());
         }
-        if (!l->parsed.empty()) {
+        if (l->labels && !l->labels->parsed.empty()) {
           w.Key("parsed");
-          WriteSortedLabelObject(w, l->parsed);
+          WriteLabelObject(w, l->labels->parsed.pairs());
         }
         w.EndObject();
       }
@@ -267,8 +263,11 @@ std::string EncodeLegacyQueryResponse(const QueryResult& r) {
   w.BeginObject().Key("streams").BeginArray();
   std::map<std::string, std::vector<const LogLine*>> groups;
   for (const auto& l : r.lines) {
-    std::vector<Label> v = l.stream ? l.stream->pairs() : std::vector<Label>{};
-    v.insert(v.end(), l.parsed.begin(), l.parsed.end());
+    std::vector<Label> v;
+    if (l.labels) {
+      v = l.labels->stream.pairs();
+      v.insert(v.end(), l.labels->parsed.pairs().begin(), l.labels->parsed.pairs().end());
+    }
     groups[Labels(std::move(v)).ToString()].push_back(&l);
   }
   for (const auto& [labels, lines] : groups) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/labels.h"
+#include "server/logql/log/labels_builder.h"
 
 namespace skald::server::logql {
 
@@ -21,10 +22,10 @@ enum class ResultType : uint8_t { kStreams = 0, kMatrix = 1, kVector = 2, kScala
 struct LogLine {
   int64_t timestamp_ns = 0;
   std::string line;
-  // Stream labels after the pipeline (drop/keep/label_format may change them).
-  std::shared_ptr<const common::Labels> stream;
-  std::vector<common::Label> metadata;  // structured metadata still present
-  std::vector<common::Label> parsed;    // extracted labels, __error__, __error_details__
+  // The line's labels after the pipeline: all of them, and split into stream
+  // labels, structured metadata and parsed labels (incl. __error__). Shared:
+  // lines with the same label set point at one LabelsResult.
+  std::shared_ptr<const log::LabelsResult> labels;
 };
 
 struct Point {

@@ -16,9 +16,15 @@ logql::LogLine Line(int64_t ts, std::string text, const char* stream,
   logql::LogLine l;
   l.timestamp_ns = ts;
   l.line = std::move(text);
-  l.stream = std::make_shared<const Labels>(ParseLabels(stream).value());
-  l.metadata = std::move(md);
-  l.parsed = std::move(parsed);
+  auto res = std::make_shared<logql::log::LabelsResult>();
+  res->stream = ParseLabels(stream).value();
+  res->metadata = Labels(md);
+  res->parsed = Labels(parsed);
+  std::vector<skald::common::Label> all = res->stream.pairs();
+  all.insert(all.end(), md.begin(), md.end());
+  all.insert(all.end(), parsed.begin(), parsed.end());
+  res->labels = Labels(std::move(all));
+  l.labels = std::move(res);
   return l;
 }
 

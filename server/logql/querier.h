@@ -1,0 +1,72 @@
+// Querier: where the LogQL engine reads log entries from. Declared here,
+// implemented in server/query over the index, the chunk store and the
+// ingester's head data, so the engine never includes store or ingest.
+//
+// SelectStreams resolves a stream selector to the streams of one tenant whose
+// data may overlap [from, through), each with its entry sources (stored
+// chunks and unflushed head data). A source opens an EntryIterator over its
+// entries in a direction; ScanHints let it skip blocks that cannot match.
+//
+// Concurrency: SelectStreams may be called from any thread. Different
+// EntrySources may be opened concurrently from different threads; one
+// source is opened by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/labels.h"
+#include "common/matcher.h"
+#include "common/status.h"
+#include "server/iter/entry_iterator.h"
+#include "server/logql/query_result.h"
+
+namespace skald::server::logql {
+
+// What every line a query can return must satisfy; sources use it to skip
+// blocks (bloom filters) and lines (memmem) before any parsing. Empty hints
+// mean "no restriction".
+struct ScanHints {
+  // Each must occur in the line (case-sensitive substring).
+  std::vector<std::string> line_contains;
+  // name=value pairs that must be present in the entry's structured metadata.
+  std::vector<common::Label> metadata_equals;
+};
+
+class EntrySource {
+ public:
+  virtual ~EntrySource() = default;
+  // Bounds of the source's timestamps (inclusive).
+  virtual int64_t MinTime() const = 0;
+  virtual int64_t MaxTime() const = 0;
+  // True for unflushed head data (counted as ingester stats).
+  virtual bool IsHead() const = 0;
+  // Iterates entries with from <= ts < through in `direction`. Entries that
+  // provably violate `hints` may be skipped (never ones that satisfy them).
+  // Adds what it decompressed/skipped to `*stats` (thread-compatible: one
+  // stats object per calling task).
+  virtual common::Result<std::unique_ptr<iter::EntryIterator>> Open(int64_t from, int64_t through,
+                                                                    iter::Direction direction,
+                                                                    const ScanHints& hints,
+                                                                    QueryStats* stats) = 0;
+};
+
+struct StreamSources {
+  std::shared_ptr<const common::Labels> labels;
+  std::vector<std::unique_ptr<EntrySource>> sources;
+};
+
+class Querier {
+ public:
+  virtual ~Querier() = default;
+  // Streams of `tenant` matching every matcher with data possibly in
+  // [from, through). InvalidArgument/Internal errors pass through.
+  virtual common::Result<std::vector<StreamSources>> SelectStreams(
+      std::string_view tenant, const std::vector<common::Matcher>& matchers, int64_t from,
+      int64_t through) = 0;
+};
+
+}  // namespace skald::server::logql
