@@ -331,7 +331,7 @@ Result<std::vector<ChunkFileInfo>> Index::ListFiles() {
   if (!lease.ok()) return lease.status();
   auto st = lease->db().Prepare(
       "SELECT f.id, f.tenant, f.day, f.seq, f.path, "
-      "coalesce(max(c.file_offset + c.length), 0), count(c.id) "
+      "coalesce(max(c.file_offset + c.length), 0), count(c.id), coalesce(max(c.through_ts), 0) "
       "FROM files f LEFT JOIN chunks c ON c.file_id = f.id GROUP BY f.id ORDER BY f.id");
   if (!st.ok()) return st.status();
   std::vector<ChunkFileInfo> out;
@@ -341,7 +341,7 @@ Result<std::vector<ChunkFileInfo>> Index::ListFiles() {
     if (!*row) break;
     out.push_back({st->ColumnUint64(0), std::string(st->ColumnText(1)), st->ColumnInt64(2),
                    st->ColumnUint64(3), std::string(st->ColumnText(4)), st->ColumnUint64(5),
-                   st->ColumnUint64(6)});
+                   st->ColumnUint64(6), st->ColumnInt64(7)});
   }
   return out;
 }
@@ -374,6 +374,20 @@ Status Index::DeleteFiles(const std::vector<uint64_t>& file_ids) {
     del_file->Reset();
   }
   return tx->Commit();
+}
+
+Status Index::TrimStreamsBefore(std::string_view tenant, int64_t cutoff) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  auto up = writer_->Prepare(
+      "UPDATE streams SET first_ts = max(first_ts, (SELECT min(c.from_ts) FROM chunks c "
+      "WHERE c.tenant = ?1 AND c.stream_id = streams.id)) "
+      "WHERE tenant = ?1 AND first_ts < ?2 AND EXISTS "
+      "(SELECT 1 FROM chunks c WHERE c.tenant = ?1 AND c.stream_id = streams.id)");
+  if (!up.ok()) return up.status();
+  SKALD_RETURN_IF_ERROR(up->Bind(1, tenant).Bind(2, cutoff).Run());
+  // Cached ranges may now be wider than the rows: refill from SQLite.
+  stream_cache_.clear();
+  return Status::OK();
 }
 
 Result<size_t> Index::DeleteStreamsWithoutChunks(std::string_view tenant,

@@ -90,6 +90,7 @@ struct ChunkFileInfo {
   std::string path;  // relative to the chunk root
   uint64_t end = 0;  // max(offset + length) over its indexed chunks; 0 if none
   uint64_t chunks = 0;  // indexed chunks in the file
+  int64_t max_through = 0;  // latest through_ts of its chunks; 0 if none
 };
 
 class Index {
@@ -184,9 +185,16 @@ class Index {
   // Deletes the files' chunk rows and file rows in one transaction.
   common::Status DeleteFiles(const std::vector<uint64_t>& file_ids);
 
+  // Raises first_ts of this tenant's streams that start before `cutoff` to
+  // their earliest remaining chunk (after retention dropped older chunks).
+  // Streams without chunks are left alone.
+  common::Status TrimStreamsBefore(std::string_view tenant, int64_t cutoff);
+
   // Deletes this tenant's streams (and postings) that have no chunk and for
   // which `is_live(stream_id)` is false (the ingester still holds head data
-  // for live streams). Returns how many were deleted.
+  // for live streams). Returns how many were deleted. The ingester must mark
+  // a stream live before it calls GetOrCreateStream for it, so a stream is
+  // never deleted between its lookup and its first chunk.
   common::Result<size_t> DeleteStreamsWithoutChunks(
       std::string_view tenant, const std::function<bool(uint64_t)>& is_live);
 
