@@ -1,0 +1,103 @@
+#include "common/logql/token.h"
+
+namespace skald::common::logql {
+
+std::string_view TokName(Tok t) {
+  switch (t) {
+    case Tok::kEof: return "$end";
+    case Tok::kError: return "error";
+    case Tok::kIdentifier: return "IDENTIFIER";
+    case Tok::kString: return "STRING";
+    case Tok::kNumber: return "NUMBER";
+    case Tok::kDuration: return "DURATION";
+    case Tok::kRange: return "RANGE";
+    case Tok::kBytes: return "BYTES";
+    case Tok::kParserFlag: return "PARSER_FLAG";
+    case Tok::kComma: return ",";
+    case Tok::kDot: return ".";
+    case Tok::kOpenBrace: return "{";
+    case Tok::kCloseBrace: return "}";
+    case Tok::kEq: return "=";
+    case Tok::kNeq: return "!=";
+    case Tok::kRe: return "=~";
+    case Tok::kNre: return "!~";
+    case Tok::kNpa: return "!>";
+    case Tok::kPipeExact: return "|=";
+    case Tok::kPipeMatch: return "|~";
+    case Tok::kPipePattern: return "|>";
+    case Tok::kPipe: return "|";
+    case Tok::kOpenParen: return "(";
+    case Tok::kCloseParen: return ")";
+    case Tok::kOpenBracket: return "[";
+    case Tok::kCloseBracket: return "]";
+    case Tok::kAdd: return "+";
+    case Tok::kSub: return "-";
+    case Tok::kMul: return "*";
+    case Tok::kDiv: return "/";
+    case Tok::kMod: return "%";
+    case Tok::kPow: return "^";
+    case Tok::kCmpEq: return "==";
+    case Tok::kGt: return ">";
+    case Tok::kGte: return ">=";
+    case Tok::kLt: return "<";
+    case Tok::kLte: return "<=";
+    case Tok::kBy: return "by";
+    case Tok::kWithout: return "without";
+    case Tok::kBool: return "bool";
+    case Tok::kOffset: return "offset";
+    case Tok::kOn: return "on";
+    case Tok::kIgnoring: return "ignoring";
+    case Tok::kGroupLeft: return "group_left";
+    case Tok::kGroupRight: return "group_right";
+    case Tok::kOr: return "or";
+    case Tok::kAnd: return "and";
+    case Tok::kUnless: return "unless";
+    case Tok::kJson: return "json";
+    case Tok::kRegexp: return "regexp";
+    case Tok::kLogfmt: return "logfmt";
+    case Tok::kUnpack: return "unpack";
+    case Tok::kPattern: return "pattern";
+    case Tok::kLabelFmt: return "label_format";
+    case Tok::kLineFmt: return "line_format";
+    case Tok::kDecolorize: return "decolorize";
+    case Tok::kDrop: return "drop";
+    case Tok::kKeep: return "keep";
+    case Tok::kUnwrap: return "unwrap";
+    case Tok::kLabelReplace: return "label_replace";
+    case Tok::kIp: return "ip";
+    case Tok::kVector: return "VECTOR";
+    case Tok::kBytesConv: return "BYTES_CONV";
+    case Tok::kDurationConv: return "DURATION_CONV";
+    case Tok::kDurationSecondsConv: return "DURATION_SECONDS_CONV";
+    case Tok::kCountOverTime: return "COUNT_OVER_TIME";
+    case Tok::kRate: return "RATE";
+    case Tok::kRateCounter: return "RATE_COUNTER";
+    case Tok::kBytesOverTime: return "BYTES_OVER_TIME";
+    case Tok::kBytesRate: return "BYTES_RATE";
+    case Tok::kAvgOverTime: return "AVG_OVER_TIME";
+    case Tok::kSumOverTime: return "SUM_OVER_TIME";
+    case Tok::kMinOverTime: return "MIN_OVER_TIME";
+    case Tok::kMaxOverTime: return "MAX_OVER_TIME";
+    case Tok::kStdvarOverTime: return "STDVAR_OVER_TIME";
+    case Tok::kStddevOverTime: return "STDDEV_OVER_TIME";
+    case Tok::kQuantileOverTime: return "QUANTILE_OVER_TIME";
+    case Tok::kFirstOverTime: return "FIRST_OVER_TIME";
+    case Tok::kLastOverTime: return "LAST_OVER_TIME";
+    case Tok::kAbsentOverTime: return "ABSENT_OVER_TIME";
+    case Tok::kSum: return "SUM";
+    case Tok::kAvg: return "AVG";
+    case Tok::kMax: return "MAX";
+    case Tok::kMin: return "MIN";
+    case Tok::kCount: return "COUNT";
+    case Tok::kStddev: return "STDDEV";
+    case Tok::kStdvar: return "STDVAR";
+    case Tok::kBottomk: return "BOTTOMK";
+    case Tok::kTopk: return "TOPK";
+    case Tok::kSort: return "SORT";
+    case Tok::kSortDesc: return "SORT_DESC";
+    case Tok::kApproxTopk: return "APPROX_TOPK";
+  }
+  return "?";
+}
+
+}  // namespace skald::common::logql
