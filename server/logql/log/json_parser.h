@@ -1,0 +1,65 @@
+// JSON parser stages (CONTRACT §3.5; Loki's parser.go):
+//   JsonParser            `| json`            every field, nested keys joined with '_'
+//   JsonExpressionParser  `| json a="x.y[0]"` only the listed path expressions
+//   UnpackParser          `| unpack`          string fields; `_entry` replaces the line
+//
+// All use simdjson On-Demand with the per-stream parser in StageScratch.
+// Failures keep the line and set `__error__=JSONParserErr` (+ details).
+// Immutable after construction; thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "server/logql/log/stage.h"
+
+namespace skald::server::logql::log {
+
+class JsonParser final : public Stage {
+ public:
+  JsonParser() = default;
+  bool Process(int64_t ts_ns, std::string_view& line, LabelsBuilder& lbs) const override;
+};
+
+// One step of a JSON path: a field name or an array index.
+struct JsonPathPart {
+  bool is_index = false;
+  std::string key;
+  size_t index = 0;
+};
+
+// Parses `a.b`, `a["x y"]`, `a[0]`, `["f"]`, `[0]` (any nesting).
+// InvalidArgument on anything else (`field with space`, `["pod"`).
+common::Result<std::vector<JsonPathPart>> ParseJsonPath(std::string_view expr);
+
+// `| json label="path"`; a bare `name` is {name, name}.
+struct JsonParam {
+  std::string label;  // label to set (must be a valid label name)
+  std::string path;   // path expression
+};
+
+class JsonExpressionParser final : public Stage {
+ public:
+  // InvalidArgument on a bad path or an invalid label name.
+  static common::Result<std::unique_ptr<JsonExpressionParser>> Create(std::vector<JsonParam> params);
+  bool Process(int64_t ts_ns, std::string_view& line, LabelsBuilder& lbs) const override;
+
+ private:
+  struct Compiled {
+    std::string label;
+    std::vector<JsonPathPart> path;
+  };
+  explicit JsonExpressionParser(std::vector<Compiled> c) : params_(std::move(c)) {}
+  std::vector<Compiled> params_;
+};
+
+class UnpackParser final : public Stage {
+ public:
+  UnpackParser() = default;
+  bool Process(int64_t ts_ns, std::string_view& line, LabelsBuilder& lbs) const override;
+};
+
+}  // namespace skald::server::logql::log

@@ -1,0 +1,61 @@
+#include "server/logql/log/logfmt_parser.h"
+
+#include "common/labels.h"
+#include "common/logfmt.h"
+#include "server/logql/log/label_key.h"
+
+namespace skald::server::logql::log {
+
+common::Result<std::unique_ptr<LogfmtParser>> LogfmtParser::Create(LogfmtOptions opts,
+                                                                   std::vector<LogfmtParam> params) {
+  for (const LogfmtParam& p : params) {
+    if (!common::IsValidLabelName(p.label)) {
+      return common::Status::InvalidArgument("invalid extracted label name '" + p.label + "'");
+    }
+  }
+  return std::unique_ptr<LogfmtParser>(new LogfmtParser(opts, std::move(params)));
+}
+
+bool LogfmtParser::Process(int64_t, std::string_view& line, LabelsBuilder& lbs) const {
+  thread_local common::LogfmtDecoder dec;
+  std::string& key = lbs.scratch().tmp();
+  std::string ext;
+  // Keys set by this stage on this line (first duplicate wins).
+  thread_local std::vector<std::string> seen;
+  seen.clear();
+  dec.Reset(line);
+  while (!dec.Eol()) {
+    if (!dec.ScanKeyval()) {
+      if (opts_.strict && !dec.err().empty()) break;
+      continue;
+    }
+    if (dec.value().empty() && !opts_.keep_empty) continue;
+    std::string_view label;
+    if (params_.empty()) {
+      key.clear();
+      AppendSanitizedKey(dec.key(), true, &key);
+      if (key.empty()) continue;
+      label = key;
+    } else {
+      const LogfmtParam* match = nullptr;
+      for (const LogfmtParam& p : params_) {
+        if (p.key == dec.key()) match = &p;
+      }
+      if (match == nullptr) continue;
+      label = match->label;
+    }
+    label = lbs.ExtractedName(label, &ext);
+    bool dup = false;
+    for (const std::string& s : seen) dup = dup || s == label;
+    if (dup) continue;
+    seen.emplace_back(label);
+    lbs.Set(LabelCategory::kParsed, label, dec.value());
+  }
+  if (opts_.strict && !dec.err().empty()) {
+    lbs.SetErr(kLogfmtParserErr);
+    lbs.SetErrDetails(dec.err());
+  }
+  return true;
+}
+
+}  // namespace skald::server::logql::log
