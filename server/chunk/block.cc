@@ -1,0 +1,136 @@
+#include "server/chunk/block.h"
+
+#include <algorithm>
+
+#include "common/coding.h"
+#include "common/crc32c.h"
+#include "server/chunk/codec.h"
+
+namespace skald::server::chunk {
+namespace {
+
+using common::Status;
+
+struct Header {
+  int64_t min_ts;
+  int64_t max_ts;
+  uint32_t count;
+  Codec codec;
+  uint32_t raw[3];     // entries, lines, metadata columns
+  uint32_t stored[3];
+};
+
+Status ParseHeader(std::string_view bytes, std::string_view where, Header* h) {
+  if (bytes.size() < kBlockHeaderBytes) return Status::Corruption("block truncated", where);
+  const char* p = bytes.data();
+  h->min_ts = static_cast<int64_t>(common::DecodeFixed64(p));
+  h->max_ts = static_cast<int64_t>(common::DecodeFixed64(p + 8));
+  h->count = common::DecodeFixed32(p + 16);
+  uint8_t codec = static_cast<uint8_t>(p[20]);
+  if (codec > kMaxCodec || p[21] != 0 || p[22] != 0 || p[23] != 0) {
+    return Status::Corruption("block header codec", where);
+  }
+  h->codec = static_cast<Codec>(codec);
+  uint64_t total = kBlockHeaderBytes;
+  for (int i = 0; i < 3; ++i) {
+    h->raw[i] = common::DecodeFixed32(p + 24 + 4 * i);
+    h->stored[i] = common::DecodeFixed32(p + 36 + 4 * i);
+    total += h->stored[i];
+  }
+  if (total != bytes.size()) return Status::Corruption("block length mismatch", where);
+  uint32_t want = common::crc32c::Unmask(common::DecodeFixed32(p + kBlockCrcOffset));
+  uint32_t crc = common::crc32c::Value(p, kBlockCrcOffset);
+  crc = common::crc32c::Extend(crc, p + kBlockHeaderBytes, bytes.size() - kBlockHeaderBytes);
+  if (crc != want) return Status::Corruption("block checksum mismatch", where);
+  return Status::OK();
+}
+
+Status DecodeEntries(std::string_view col, const Header& h, std::string_view where,
+                     DecodedBlock* out) {
+  out->timestamps.resize(h.count);
+  out->line_offsets.resize(h.count + 1);
+  out->meta_ids.resize(h.count);
+  out->line_offsets[0] = 0;
+  int64_t ts = h.min_ts;
+  uint64_t off = 0;
+  for (uint32_t i = 0; i < h.count; ++i) {
+    int64_t delta = 0;
+    uint64_t len = 0, set = 0;
+    if (!common::GetVarsint64(&col, &delta) || !common::GetVarint64(&col, &len) ||
+        !common::GetVarint64(&col, &set)) {
+      return Status::Corruption("block entries column truncated", where);
+    }
+    ts += delta;
+    off += len;
+    if (off > out->lines.size() || set >= out->meta_sets.size() || ts < h.min_ts || ts > h.max_ts) {
+      return Status::Corruption("block entry out of range", where);
+    }
+    out->timestamps[i] = ts;
+    out->line_offsets[i + 1] = static_cast<uint32_t>(off);
+    out->meta_ids[i] = static_cast<uint32_t>(set);
+  }
+  if (!col.empty() || off != out->lines.size()) {
+    return Status::Corruption("block entries column length", where);
+  }
+  return Status::OK();
+}
+
+Status DecodeMetadata(std::string_view col, std::string_view where, DecodedBlock* out) {
+  uint64_t nsym = 0, nsets = 0;
+  if (!common::GetVarint64(&col, &nsym) || nsym > col.size()) {
+    return Status::Corruption("block metadata symbols", where);
+  }
+  std::vector<std::string_view> syms(nsym);
+  for (auto& s : syms) {
+    if (!common::GetLengthPrefixed(&col, &s)) return Status::Corruption("block metadata symbol", where);
+  }
+  if (!common::GetVarint64(&col, &nsets) || nsets == 0 || nsets > col.size() + 1) {
+    return Status::Corruption("block metadata sets", where);
+  }
+  out->meta_sets.resize(nsets);
+  for (auto& set : out->meta_sets) {
+    uint64_t npairs = 0;
+    if (!common::GetVarint64(&col, &npairs) || npairs > col.size()) {
+      return Status::Corruption("block metadata set", where);
+    }
+    set.resize(npairs);
+    for (auto& l : set) {
+      uint64_t n = 0, v = 0;
+      if (!common::GetVarint64(&col, &n) || !common::GetVarint64(&col, &v) || n >= nsym ||
+          v >= nsym) {
+        return Status::Corruption("block metadata pair", where);
+      }
+      l.name.assign(syms[n]);
+      l.value.assign(syms[v]);
+    }
+  }
+  if (!out->meta_sets[0].empty() || !col.empty()) {
+    return Status::Corruption("block metadata column length", where);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+size_t DecodedBlock::EntryAtLineOffset(size_t pos) const {
+  auto it = std::upper_bound(line_offsets.begin(), line_offsets.end(), static_cast<uint32_t>(pos));
+  return static_cast<size_t>(it - line_offsets.begin()) - 1;
+}
+
+Status DecodeBlock(std::string_view bytes, std::string_view where, DecodedBlock* out) {
+  Header h{};
+  SKALD_RETURN_IF_ERROR(ParseHeader(bytes, where, &h));
+  if (h.count == 0 || h.count > h.raw[0] || h.min_ts > h.max_ts) return Status::Corruption("block header range", where);
+  std::string_view cols = bytes.substr(kBlockHeaderBytes);
+  std::string_view stored_entries = cols.substr(0, h.stored[0]);
+  std::string_view stored_lines = cols.substr(h.stored[0], h.stored[1]);
+  std::string_view stored_meta = cols.substr(h.stored[0] + size_t{h.stored[1]}, h.stored[2]);
+  thread_local std::string entries_buf, meta_buf;
+  SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_lines, h.raw[1], &out->lines, where));
+  SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_meta, h.raw[2], &meta_buf, where));
+  SKALD_RETURN_IF_ERROR(DecodeMetadata(meta_buf, where, out));
+  SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_entries, h.raw[0], &entries_buf, where));
+  return DecodeEntries(entries_buf, h, where, out);
+}
+
+}  // namespace skald::server::chunk

@@ -1,0 +1,60 @@
+// Block: one compressed, checksummed run of a stream's entries, sorted by
+// timestamp (FORMAT.md "Block"). This header has the index metadata of a
+// block and the decoder; block_builder.h has the encoder.
+//
+// DecodedBlock exposes the columns as they are stored so the query engine
+// can run memmem over `lines` (all line bytes, contiguous) and map a hit back
+// to its entry with EntryAtLineOffset, before materializing anything.
+// DecodedBlock is reused across blocks to keep its buffers' capacity.
+// Not thread-safe (one DecodedBlock per reading thread); DecodeBlock itself
+// is safe to call concurrently with different outputs.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/labels.h"
+#include "common/status.h"
+#include "server/chunk/format.h"
+
+namespace skald::server::chunk {
+
+// What the chunk index says about one block; enough to skip it unread.
+struct BlockMeta {
+  uint64_t offset = 0;        // of the block header, from the chunk start
+  uint64_t length = 0;        // header + stored columns
+  uint64_t bloom_offset = 0;  // of its bloom, from the chunk start
+  uint64_t bloom_length = 0;
+  int64_t min_ts = 0;  // inclusive
+  int64_t max_ts = 0;  // inclusive
+  uint32_t entry_count = 0;
+  uint64_t line_bytes = 0;  // sum of line lengths (Loki's "bytes")
+
+  bool operator==(const BlockMeta&) const = default;
+};
+
+struct DecodedBlock {
+  std::vector<int64_t> timestamps;     // ascending
+  std::vector<uint32_t> line_offsets;  // size()+1 offsets into `lines`
+  std::string lines;                   // every line, back to back
+  std::vector<uint32_t> meta_ids;      // per entry, index into meta_sets
+  std::vector<std::vector<common::Label>> meta_sets;  // [0] is the empty set
+
+  size_t size() const { return timestamps.size(); }
+  std::string_view Line(size_t i) const {
+    return std::string_view(lines).substr(line_offsets[i], line_offsets[i + 1] - line_offsets[i]);
+  }
+  std::span<const common::Label> Metadata(size_t i) const { return meta_sets[meta_ids[i]]; }
+  // The entry whose line holds byte `pos` of `lines` (pos < lines.size()).
+  size_t EntryAtLineOffset(size_t pos) const;
+};
+
+// Verifies the block's checksum and decodes it into `*out`.
+// Corruption naming `where` (chunk ref and block offset) when the bytes are
+// damaged or inconsistent; never reads outside `bytes`.
+common::Status DecodeBlock(std::string_view bytes, std::string_view where, DecodedBlock* out);
+
+}  // namespace skald::server::chunk

@@ -1,0 +1,100 @@
+#include "server/chunk/block_builder.h"
+
+#include <unordered_map>
+
+#include "common/coding.h"
+#include "common/crc32c.h"
+#include "server/chunk/codec.h"
+#include "server/chunk/tokenizer.h"
+
+namespace skald::server::chunk {
+namespace {
+
+// Writes the symbol table and the sets; set ids are the head's ids.
+void EncodeMetadata(const HeadBlock& head, std::string* out) {
+  std::unordered_map<std::string_view, uint32_t> ids;
+  std::vector<std::string_view> symbols;
+  auto sym = [&](std::string_view s) {
+    auto [it, inserted] = ids.try_emplace(s, static_cast<uint32_t>(symbols.size()));
+    if (inserted) symbols.push_back(s);
+    return it->second;
+  };
+  std::string sets;
+  common::PutVarint64(&sets, head.MetadataSetCount());
+  for (size_t i = 0; i < head.MetadataSetCount(); ++i) {
+    const auto& set = head.MetadataSet(static_cast<uint32_t>(i));
+    common::PutVarint64(&sets, set.size());
+    for (const common::Label& l : set) {
+      common::PutVarint64(&sets, sym(l.name));
+      common::PutVarint64(&sets, sym(l.value));
+    }
+  }
+  common::PutVarint64(out, symbols.size());
+  for (std::string_view s : symbols) common::PutLengthPrefixed(out, s);
+  out->append(sets);
+}
+
+}  // namespace
+
+common::Status BlockBuilder::Build(const HeadBlock& head, std::string* block, std::string* bloom,
+                                   BlockMeta* meta) {
+  if (head.empty()) return common::Status::InvalidArgument("cannot build an empty block");
+  std::vector<HeadBlock::Row> rows = head.SortedRows();
+  entries_.clear();
+  lines_.clear();
+  metadata_.clear();
+  int64_t prev = rows.front().timestamp_ns;
+  for (const HeadBlock::Row& r : rows) {
+    std::string_view line = head.Line(r);
+    char buf[3 * common::kMaxVarint64Bytes];
+    char* p = common::EncodeVarint64(buf, common::ZigZagEncode(r.timestamp_ns - prev));
+    p = common::EncodeVarint64(p, line.size());
+    p = common::EncodeVarint64(p, r.meta_set);
+    entries_.append(buf, static_cast<size_t>(p - buf));
+    lines_.append(line);
+    prev = r.timestamp_ns;
+    ForEachLineToken(line, [this](std::string_view t) { bloom_.AddKey(t); });
+  }
+  for (size_t i = 1; i < head.MetadataSetCount(); ++i) {
+    for (const common::Label& l : head.MetadataSet(static_cast<uint32_t>(i))) {
+      bloom_.AddKey(MetadataKey(l.name, l.value));
+    }
+  }
+  EncodeMetadata(head, &metadata_);
+  if (lines_.size() > kMaxColumnRawBytes || entries_.size() > kMaxColumnRawBytes ||
+      metadata_.size() > kMaxColumnRawBytes) {
+    return common::Status::InvalidArgument("block column over kMaxColumnRawBytes");
+  }
+
+  size_t start = block->size();
+  block->resize(start + kBlockHeaderBytes);
+  uint32_t stored[3];
+  const std::string* cols[3] = {&entries_, &lines_, &metadata_};
+  for (int i = 0; i < 3; ++i) {
+    size_t before = block->size();
+    SKALD_RETURN_IF_ERROR(CompressColumn(options_.codec, options_.zstd_level, *cols[i], block));
+    stored[i] = static_cast<uint32_t>(block->size() - before);
+  }
+  char* h = block->data() + start;
+  common::EncodeFixed64(h, static_cast<uint64_t>(rows.front().timestamp_ns));
+  common::EncodeFixed64(h + 8, static_cast<uint64_t>(rows.back().timestamp_ns));
+  common::EncodeFixed32(h + 16, static_cast<uint32_t>(rows.size()));
+  h[20] = static_cast<char>(options_.codec);
+  h[21] = h[22] = h[23] = 0;
+  for (int i = 0; i < 3; ++i) {
+    common::EncodeFixed32(h + 24 + 4 * i, static_cast<uint32_t>(cols[i]->size()));
+    common::EncodeFixed32(h + 36 + 4 * i, stored[i]);
+  }
+  uint32_t crc = common::crc32c::Value(h, kBlockCrcOffset);
+  crc = common::crc32c::Extend(crc, h + kBlockHeaderBytes, block->size() - start - kBlockHeaderBytes);
+  common::EncodeFixed32(h + kBlockCrcOffset, common::crc32c::Mask(crc));
+
+  bloom_.Finish(bloom);
+  meta->min_ts = rows.front().timestamp_ns;
+  meta->max_ts = rows.back().timestamp_ns;
+  meta->entry_count = static_cast<uint32_t>(rows.size());
+  meta->line_bytes = lines_.size();
+  return common::Status::OK();
+}
+
+}  // namespace skald::server::chunk

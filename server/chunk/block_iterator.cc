@@ -1,0 +1,142 @@
+#include "server/chunk/block_iterator.h"
+
+#include <algorithm>
+
+#include "common/labels.h"
+#include "server/iter/merge_entry_iterator.h"
+
+namespace skald::server::chunk {
+namespace {
+
+using iter::Direction;
+using iter::EntryIterator;
+using iter::EntryRef;
+
+struct StreamInfo {
+  std::string labels;
+  uint64_t hash;
+};
+
+class BlockEntryIterator final : public EntryIterator {
+ public:
+  BlockEntryIterator(std::shared_ptr<const StreamInfo> stream, BlockDecodeFn decode,
+                     int64_t from_ns, int64_t through_ns, Direction direction,
+                     std::shared_ptr<const LineFilterFn> filter)
+      : stream_(std::move(stream)),
+        decode_(std::move(decode)),
+        from_(from_ns),
+        through_(through_ns),
+        forward_(direction == Direction::kForward),
+        filter_(std::move(filter)) {}
+
+  bool Next() override {
+    if (!decoded_ && !Decode()) return false;
+    while (remaining_ > 0) {
+      size_t i = pos_;
+      pos_ = forward_ ? pos_ + 1 : pos_ - 1;
+      --remaining_;
+      std::string_view line = block_.Line(i);
+      if (*filter_ && !(*filter_)(line)) continue;
+      cur_.timestamp_ns = block_.timestamps[i];
+      cur_.line = line;
+      cur_.metadata = block_.Metadata(i);
+      return true;
+    }
+    return false;
+  }
+
+  const EntryRef& At() const override { return cur_; }
+  std::string_view Labels() const override { return stream_->labels; }
+  uint64_t StreamHash() const override { return stream_->hash; }
+  common::Status status() const override { return status_; }
+
+ private:
+  bool Decode() {
+    decoded_ = true;
+    status_ = decode_(&block_);
+    if (!status_.ok()) return false;
+    const auto& ts = block_.timestamps;
+    size_t lo = static_cast<size_t>(std::lower_bound(ts.begin(), ts.end(), from_) - ts.begin());
+    size_t hi = static_cast<size_t>(std::lower_bound(ts.begin(), ts.end(), through_) - ts.begin());
+    remaining_ = hi > lo ? hi - lo : 0;
+    pos_ = forward_ ? lo : hi - 1;
+    return true;
+  }
+
+  std::shared_ptr<const StreamInfo> stream_;
+  BlockDecodeFn decode_;
+  const int64_t from_, through_;
+  const bool forward_;
+  std::shared_ptr<const LineFilterFn> filter_;
+  bool decoded_ = false;
+  DecodedBlock block_;
+  size_t pos_ = 0;
+  size_t remaining_ = 0;
+  EntryRef cur_;
+  common::Status status_;
+};
+
+// Runs children one after the other, freeing each when it is exhausted.
+class ConcatEntryIterator final : public EntryIterator {
+ public:
+  explicit ConcatEntryIterator(std::vector<std::unique_ptr<EntryIterator>> children)
+      : children_(std::move(children)) {}
+
+  bool Next() override {
+    while (idx_ < children_.size()) {
+      if (children_[idx_]->Next()) return true;
+      if (!children_[idx_]->status().ok()) {
+        status_ = children_[idx_]->status();
+        return false;
+      }
+      if (idx_ + 1 < children_.size()) children_[idx_].reset();
+      else break;
+      ++idx_;
+    }
+    return false;
+  }
+
+  const EntryRef& At() const override { return children_[idx_]->At(); }
+  std::string_view Labels() const override { return children_[idx_]->Labels(); }
+  uint64_t StreamHash() const override { return children_[idx_]->StreamHash(); }
+  common::Status status() const override { return status_; }
+
+ private:
+  std::vector<std::unique_ptr<EntryIterator>> children_;
+  size_t idx_ = 0;
+  common::Status status_;
+};
+
+}  // namespace
+
+std::unique_ptr<EntryIterator> NewBlocksIterator(std::string labels,
+                                                 std::vector<BlockSource> blocks,
+                                                 int64_t from_ns, int64_t through_ns,
+                                                 Direction direction, LineFilterFn line_filter) {
+  const bool forward = direction == Direction::kForward;
+  std::erase_if(blocks, [&](const BlockSource& b) {
+    return b.meta.max_ts < from_ns || b.meta.min_ts >= through_ns;
+  });
+  std::sort(blocks.begin(), blocks.end(), [&](const BlockSource& a, const BlockSource& b) {
+    return forward ? a.meta.min_ts < b.meta.min_ts : a.meta.max_ts > b.meta.max_ts;
+  });
+  bool overlap = false;
+  for (size_t i = 1; i < blocks.size(); ++i) {
+    const BlockMeta& prev = blocks[i - 1].meta;
+    const BlockMeta& cur = blocks[i].meta;
+    overlap |= forward ? cur.min_ts <= prev.max_ts : cur.max_ts >= prev.min_ts;
+  }
+  auto stream = std::make_shared<StreamInfo>();
+  stream->hash = common::FingerprintOf(labels);
+  stream->labels = std::move(labels);
+  auto filter = std::make_shared<const LineFilterFn>(std::move(line_filter));
+  std::vector<std::unique_ptr<EntryIterator>> children;
+  for (BlockSource& b : blocks) {
+    children.push_back(std::make_unique<BlockEntryIterator>(stream, std::move(b.decode), from_ns,
+                                                            through_ns, direction, filter));
+  }
+  if (overlap) return iter::NewMergeEntryIterator(std::move(children), direction);
+  return std::make_unique<ConcatEntryIterator>(std::move(children));
+}
+
+}  // namespace skald::server::chunk

@@ -1,0 +1,62 @@
+#include "server/chunk/bloom.h"
+
+#include <algorithm>
+#include <xxhash.h>
+
+#include "common/coding.h"
+#include "common/crc32c.h"
+#include "server/chunk/format.h"
+
+namespace skald::server::chunk {
+
+uint64_t BloomHash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
+
+void BloomBuilder::Finish(std::string* out) {
+  std::sort(hashes_.begin(), hashes_.end());
+  hashes_.erase(std::unique(hashes_.begin(), hashes_.end()), hashes_.end());
+  size_t nbits = std::max(kMinBloomBits, hashes_.size() * kBloomBitsPerKey);
+  size_t nbytes = (nbits + 7) / 8;
+  nbits = nbytes * 8;
+  size_t start = out->size();
+  out->push_back(static_cast<char>(kBloomProbes));
+  out->resize(start + 1 + nbytes, '\0');
+  auto* bits = reinterpret_cast<unsigned char*>(out->data() + start + 1);
+  for (uint64_t h : hashes_) {
+    uint32_t h1 = static_cast<uint32_t>(h), h2 = static_cast<uint32_t>(h >> 32);
+    for (uint32_t i = 0; i < kBloomProbes; ++i) {
+      size_t bit = (h1 + i * h2) % nbits;
+      bits[bit / 8] |= static_cast<unsigned char>(1u << (bit % 8));
+    }
+  }
+  uint32_t crc = common::crc32c::Value(out->data() + start, 1 + nbytes);
+  common::PutFixed32(out, common::crc32c::Mask(crc));
+  hashes_.clear();
+}
+
+common::Result<Bloom> Bloom::Parse(std::string_view bytes, std::string_view where) {
+  if (bytes.size() < 1 + 8 + 4) return common::Status::Corruption("bloom too short", where);
+  size_t body = bytes.size() - 4;
+  uint32_t stored = common::crc32c::Unmask(common::DecodeFixed32(bytes.data() + body));
+  if (stored != common::crc32c::Value(bytes.data(), body)) {
+    return common::Status::Corruption("bloom checksum mismatch", where);
+  }
+  Bloom b;
+  b.probes_ = static_cast<uint8_t>(bytes[0]);
+  if (b.probes_ == 0 || b.probes_ > 30) return common::Status::Corruption("bloom probe count", where);
+  b.bits_ = bytes.substr(1, body - 1);
+  return b;
+}
+
+bool Bloom::MayContainHash(uint64_t h) const {
+  if (bits_.empty()) return true;
+  size_t nbits = bits_.size() * 8;
+  uint32_t h1 = static_cast<uint32_t>(h), h2 = static_cast<uint32_t>(h >> 32);
+  const auto* bits = reinterpret_cast<const unsigned char*>(bits_.data());
+  for (uint32_t i = 0; i < probes_; ++i) {
+    size_t bit = (h1 + i * h2) % nbits;
+    if ((bits[bit / 8] & (1u << (bit % 8))) == 0) return false;
+  }
+  return true;
+}
+
+}  // namespace skald::server::chunk

@@ -1,0 +1,56 @@
+// Bloom filters over a block's line tokens and metadata keys (tokenizer.h).
+//
+// BloomBuilder collects 64-bit xxh3 key hashes and encodes a filter sized
+// for kBloomBitsPerKey bits per distinct key (~1% false positives). Bloom
+// reads an encoded filter in place. Layout (FORMAT.md "Bloom"):
+//   probes u8 | bit array (little-endian bytes) | masked crc32c u32
+// Probes use double hashing: bit_i = (h1 + i*h2) mod nbits, h1/h2 the low
+// and high halves of the key's xxh3.
+//
+// Builder: single-threaded. Bloom: immutable view, safe to share.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace skald::server::chunk {
+
+uint64_t BloomHash(std::string_view key);
+
+class BloomBuilder {
+ public:
+  BloomBuilder() = default;
+  BloomBuilder(const BloomBuilder&) = delete;
+  BloomBuilder& operator=(const BloomBuilder&) = delete;
+
+  void AddKey(std::string_view key) { hashes_.push_back(BloomHash(key)); }
+  void AddHash(uint64_t h) { hashes_.push_back(h); }
+  // Appends the encoded filter to `*out` and clears the builder.
+  void Finish(std::string* out);
+
+ private:
+  std::vector<uint64_t> hashes_;
+};
+
+class Bloom {
+ public:
+  Bloom() = default;  // an empty filter that may contain anything
+  // Checks the crc and shape of `bytes`; Corruption (naming `where`) if bad.
+  // The returned Bloom views `bytes`, which must outlive it.
+  static common::Result<Bloom> Parse(std::string_view bytes, std::string_view where);
+
+  // False only if `key` was certainly never added.
+  bool MayContain(std::string_view key) const { return MayContainHash(BloomHash(key)); }
+  bool MayContainHash(uint64_t h) const;
+  size_t BitCount() const { return bits_.size() * 8; }
+
+ private:
+  uint8_t probes_ = 0;
+  std::string_view bits_;
+};
+
+}  // namespace skald::server::chunk

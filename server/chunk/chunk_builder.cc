@@ -1,0 +1,113 @@
+#include "server/chunk/chunk_builder.h"
+
+#include <algorithm>
+
+#include "common/coding.h"
+#include "common/crc32c.h"
+#include "server/chunk/block_iterator.h"
+#include "server/iter/merge_entry_iterator.h"
+
+namespace skald::server::chunk {
+
+ChunkBuilder::ChunkBuilder(std::string labels, ChunkOptions options)
+    : labels_(std::move(labels)), options_(options), block_builder_(options.block) {}
+
+common::Status ChunkBuilder::Append(int64_t timestamp_ns, std::string_view line,
+                                    std::span<const common::Label> metadata) {
+  head_.Append(timestamp_ns, line, metadata);
+  if (head_.RawBytes() >= options_.block_bytes) return CutBlock();
+  return common::Status::OK();
+}
+
+common::Status ChunkBuilder::CutBlock() {
+  if (head_.empty()) return common::Status::OK();
+  StoredBlock b;
+  auto bytes = std::make_shared<std::string>();
+  SKALD_RETURN_IF_ERROR(block_builder_.Build(head_, bytes.get(), &b.bloom, &b.meta));
+  b.meta.length = bytes->size();
+  b.meta.bloom_length = b.bloom.size();
+  compressed_bytes_ += bytes->size() + b.bloom.size();
+  cut_entries_ += b.meta.entry_count;
+  b.bytes = std::move(bytes);
+  blocks_.push_back(std::move(b));
+  head_.Reset();
+  return common::Status::OK();
+}
+
+size_t ChunkBuilder::EntryCount() const { return cut_entries_ + head_.EntryCount(); }
+
+int64_t ChunkBuilder::MinTimestamp() const {
+  int64_t m = head_.MinTimestamp();
+  for (const auto& b : blocks_) m = std::min(m, b.meta.min_ts);
+  return m;
+}
+
+int64_t ChunkBuilder::MaxTimestamp() const {
+  int64_t m = head_.MaxTimestamp();
+  for (const auto& b : blocks_) m = std::max(m, b.meta.max_ts);
+  return m;
+}
+
+common::Result<std::string> ChunkBuilder::Encode() {
+  SKALD_RETURN_IF_ERROR(CutBlock());
+  if (blocks_.empty()) return common::Status::InvalidArgument("cannot encode an empty chunk");
+  std::string out;
+  out.reserve(compressed_bytes_ + 64 + labels_.size() + blocks_.size() * 48);
+  common::PutFixed32(&out, kChunkMagic);
+  out.push_back(static_cast<char>(kFormatVersion));
+  out.push_back(static_cast<char>(options_.block.codec));
+  out.append(2, '\0');
+  std::vector<BlockMeta> metas;
+  for (const auto& b : blocks_) {
+    BlockMeta m = b.meta;
+    m.offset = out.size();
+    out.append(*b.bytes);
+    metas.push_back(m);
+  }
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    metas[i].bloom_offset = out.size();
+    out.append(blocks_[i].bloom);
+  }
+  uint64_t index_offset = out.size();
+  common::PutLengthPrefixed(&out, labels_);
+  common::PutVarint64(&out, metas.size());
+  for (const BlockMeta& m : metas) {
+    common::PutVarint64(&out, m.offset);
+    common::PutVarint64(&out, m.length);
+    common::PutVarint64(&out, m.bloom_offset);
+    common::PutVarint64(&out, m.bloom_length);
+    common::PutFixed64(&out, static_cast<uint64_t>(m.min_ts));
+    common::PutFixed64(&out, static_cast<uint64_t>(m.max_ts));
+    common::PutVarint64(&out, m.entry_count);
+    common::PutVarint64(&out, m.line_bytes);
+  }
+  uint32_t crc = common::crc32c::Value(out.data(), kChunkHeaderBytes);
+  crc = common::crc32c::Extend(crc, out.data() + index_offset, out.size() - index_offset);
+  common::PutFixed32(&out, common::crc32c::Mask(crc));
+  uint64_t index_length = out.size() - index_offset;
+  common::PutFixed64(&out, index_offset);
+  common::PutFixed32(&out, static_cast<uint32_t>(index_length));
+  common::PutFixed32(&out, kChunkMagic);
+  return out;
+}
+
+std::unique_ptr<iter::EntryIterator> ChunkBuilder::NewIterator(int64_t from_ns, int64_t through_ns,
+                                                               iter::Direction direction) const {
+  std::vector<BlockSource> sources;
+  for (const auto& b : blocks_) {
+    std::shared_ptr<const std::string> bytes = b.bytes;
+    std::string where = "head chunk of " + labels_;
+    sources.push_back(BlockSource{b.meta, [bytes, where](DecodedBlock* out) {
+                                    return DecodeBlock(*bytes, where, out);
+                                  }});
+  }
+  auto blocks_it = NewBlocksIterator(labels_, std::move(sources), from_ns, through_ns, direction, {});
+  if (head_.empty()) return blocks_it;
+  std::vector<common::Entry> head = head_.Entries(from_ns, through_ns);
+  std::vector<std::unique_ptr<iter::EntryIterator>> children;
+  children.push_back(std::move(blocks_it));
+  children.push_back(iter::NewVectorEntryIterator(labels_, std::move(head), direction));
+  return iter::NewMergeEntryIterator(std::move(children), direction);
+}
+
+}  // namespace skald::server::chunk

@@ -1,0 +1,51 @@
+// Constants of the chunk format. The byte layout is drawn in FORMAT.md next
+// to this file; change both together, and never renumber a serialized enum.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace skald::server::chunk {
+
+// "SKCH" read as a little-endian u32; starts and ends every chunk.
+constexpr uint32_t kChunkMagic = 0x48434b53u;
+constexpr uint8_t kFormatVersion = 1;
+
+// magic u32 | version u8 | codec u8 | reserved u16
+constexpr size_t kChunkHeaderBytes = 8;
+// index_offset u64 | index_length u32 | magic u32
+constexpr size_t kChunkFooterBytes = 16;
+// See FORMAT.md "Block".
+constexpr size_t kBlockHeaderBytes = 52;
+// Offset of the masked crc32c inside a block header.
+constexpr size_t kBlockCrcOffset = 48;
+
+// Compression of a block's columns. Stored in chunk and block headers.
+enum class Codec : uint8_t {
+  kNone = 0,
+  kZstd = 1,
+  kSnappy = 2,
+};
+constexpr uint8_t kMaxCodec = 2;
+
+// Raw (uncompressed) head-block size at which ChunkBuilder cuts a block.
+constexpr size_t kDefaultBlockBytes = 256 * 1024;
+constexpr int kDefaultZstdLevel = 3;
+
+// Decoders reject (Corruption) a column that claims more raw bytes than this,
+// so a corrupt header cannot make a reader allocate without bound. A single
+// line larger than this cannot be stored (ChunkBuilder cuts before it grows
+// past it; the distributor's line limit is far smaller).
+constexpr size_t kMaxColumnRawBytes = size_t{256} << 20;
+// Decoders reject a chunk index listing more blocks than this.
+constexpr uint32_t kMaxBlocksPerChunk = 1u << 20;
+
+// Bloom filters: ~10 bits per distinct key and 7 probes give ~0.8% false
+// positives. A bloom never has fewer than kMinBloomBits bits.
+constexpr size_t kBloomBitsPerKey = 10;
+constexpr uint8_t kBloomProbes = 7;
+constexpr size_t kMinBloomBits = 64;
+// Line tokens shorter than this are not put in the bloom (too common to help).
+constexpr size_t kMinTokenBytes = 3;
+
+}  // namespace skald::server::chunk

@@ -1,0 +1,76 @@
+// HeadBlock: the open, uncompressed block of a chunk being written.
+//
+// Accepts entries in any timestamp order. Line bytes go to one arena and
+// structured-metadata sets are interned, so an append costs no allocation
+// in the common case. SortedRows() gives the entries ordered by (timestamp,
+// line, metadata) with exact duplicates (same timestamp, line and metadata)
+// removed — the order and content a cut block stores.
+//
+// Not thread-safe: the owner (a stream, under its lock) serializes access.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/entry.h"
+#include "common/labels.h"
+
+namespace skald::server::chunk {
+
+class HeadBlock {
+ public:
+  // One stored entry; `meta_set` indexes MetadataSet().
+  struct Row {
+    int64_t timestamp_ns;
+    uint32_t line_offset;
+    uint32_t line_length;
+    uint32_t meta_set;
+  };
+
+  HeadBlock();
+  HeadBlock(const HeadBlock&) = delete;
+  HeadBlock& operator=(const HeadBlock&) = delete;
+
+  void Append(int64_t timestamp_ns, std::string_view line, std::span<const common::Label> metadata);
+
+  bool empty() const { return rows_.empty(); }
+  size_t EntryCount() const { return rows_.size(); }
+  // Line bytes plus metadata name/value bytes appended so far (duplicates
+  // included until the block is cut): what block_size is compared against.
+  size_t RawBytes() const { return raw_bytes_; }
+  int64_t MinTimestamp() const { return min_ts_; }
+  int64_t MaxTimestamp() const { return max_ts_; }
+
+  // Rows sorted by (timestamp, line, metadata set), exact duplicates removed.
+  std::vector<Row> SortedRows() const;
+  std::string_view Line(const Row& r) const {
+    return std::string_view(arena_).substr(r.line_offset, r.line_length);
+  }
+  // Set 0 is always the empty set.
+  const std::vector<common::Label>& MetadataSet(uint32_t id) const { return sets_[id]; }
+  size_t MetadataSetCount() const { return sets_.size(); }
+
+  // Sorted, deduplicated copies of the entries with from <= ts < through.
+  std::vector<common::Entry> Entries(int64_t from_ns, int64_t through_ns) const;
+
+  // Forgets everything (keeps capacity).
+  void Reset();
+
+ private:
+  uint32_t InternMetadata(std::span<const common::Label> metadata);
+
+  std::string arena_;
+  std::vector<Row> rows_;
+  std::vector<std::vector<common::Label>> sets_;
+  std::unordered_map<std::string, uint32_t> set_ids_;  // encoded set -> id
+  size_t raw_bytes_ = 0;
+  int64_t min_ts_ = std::numeric_limits<int64_t>::max();
+  int64_t max_ts_ = std::numeric_limits<int64_t>::min();
+};
+
+}  // namespace skald::server::chunk
