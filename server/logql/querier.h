@@ -34,6 +34,12 @@ struct ScanHints {
   std::vector<std::string> line_contains;
   // name=value pairs that must be present in the entry's structured metadata.
   std::vector<common::Label> metadata_equals;
+  // name=value where `name` is extracted by a json/logfmt parser (or is
+  // structured metadata, which wins a name clash): every matching entry has
+  // metadata name=value, or holds `value` in its line as whole tokens — the
+  // latter provably only in lines without escapes (no backslash), since JSON
+  // and logfmt values are delimited by non-token bytes.
+  std::vector<common::Label> field_equals;
 };
 
 class EntrySource {

@@ -1,0 +1,28 @@
+// Turns the AST of a log pipeline into executable stages, and derives the
+// ScanHints a source may use to skip blocks and lines before the pipeline
+// runs. Pure functions; the stages returned are immutable and shareable.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "common/labels.h"
+#include "common/logql/ast.h"
+#include "common/status.h"
+#include "server/logql/log/stage.h"
+#include "server/logql/querier.h"
+
+namespace skald::server::logql {
+
+// InvalidArgument for stages that fail to build (bad regex, template, json
+// path, ip pattern), with the stage's message.
+common::Result<std::vector<std::shared_ptr<const log::Stage>>> BuildStages(
+    const std::vector<std::unique_ptr<common::logql::Stage>>& stages);
+
+// Hints implied by `expr` for the stream labelled `stream` (CONTRACT §3.3,
+// DESIGN "Read path"): positive `|=` literals before any line rewrite,
+// structured-metadata equalities before any parser, and json/logfmt field
+// equalities; only where they are provably implied by the query.
+ScanHints DeriveScanHints(const common::logql::LogSelectorExpr& expr, const common::Labels& stream);
+
+}  // namespace skald::server::logql

@@ -1,0 +1,188 @@
+#include "server/query/store_querier.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "server/chunk/chunk.h"
+#include "server/chunk/tokenizer.h"
+
+namespace skald::server::query {
+
+using common::Result;
+using common::Status;
+using logql::EntrySource;
+using logql::QueryStats;
+using logql::ScanHints;
+
+namespace {
+
+// Bloom keys every block that can hold a matching entry must contain (all of
+// them): tokens of `|=` needles that are delimited inside the needle, and the
+// `name=value` keys of required structured metadata.
+std::vector<std::string> RequiredBloomKeys(const ScanHints& hints) {
+  std::vector<std::string> keys;
+  for (const auto& needle : hints.line_contains) {
+    for (auto tok : chunk::NeedleTokens(needle)) keys.emplace_back(tok);
+  }
+  for (const auto& m : hints.metadata_equals) keys.push_back(chunk::MetadataKey(m.name, m.value));
+  return keys;
+}
+
+class ChunkSource final : public EntrySource {
+ public:
+  ChunkSource(store::ChunkStore* store, store::ChunkRef ref) : store_(store), ref_(ref) {}
+
+  int64_t MinTime() const override { return ref_.from_ts; }
+  int64_t MaxTime() const override { return ref_.through_ts; }
+  bool IsHead() const override { return false; }
+
+  Result<std::unique_ptr<iter::EntryIterator>> Open(int64_t from, int64_t through,
+                                                    iter::Direction direction,
+                                                    const ScanHints& hints,
+                                                    QueryStats* stats) override {
+    auto bytes = store_->Read(ref_);
+    if (!bytes.ok()) return bytes.status();
+    stats->compressed_bytes += bytes->size();
+    std::string where = "chunk " + std::to_string(ref_.id) + " (file " +
+                        std::to_string(ref_.file_id) + " @" + std::to_string(ref_.offset) + ")";
+    auto chunk = chunk::Chunk::Open(std::move(bytes).value(), where);
+    if (!chunk.ok()) return chunk.status();
+
+    chunk::ChunkIteratorOptions opts;
+    opts.from_ns = from;
+    opts.through_ns = through;
+    opts.direction = direction;
+    auto keys = std::make_shared<std::vector<std::string>>(RequiredBloomKeys(hints));
+    if (!keys->empty()) {
+      opts.block_filter = [keys, stats](const chunk::BlockMeta& meta, const chunk::Bloom& bloom) {
+        for (const auto& k : *keys) {
+          if (!bloom.MayContain(k)) {
+            ++stats->blocks_skipped_by_bloom;
+            return false;
+          }
+        }
+        stats->decompressed_lines += meta.entry_count;
+        stats->decompressed_bytes += meta.line_bytes;
+        return true;
+      };
+    } else {
+      opts.block_filter = [stats](const chunk::BlockMeta& meta, const chunk::Bloom&) {
+        stats->decompressed_lines += meta.entry_count;
+        stats->decompressed_bytes += meta.line_bytes;
+        return true;
+      };
+    }
+    if (!hints.line_contains.empty()) {
+      auto needles = std::make_shared<std::vector<std::string>>(hints.line_contains);
+      opts.line_filter = [needles](std::string_view line) {
+        for (const auto& n : *needles) {
+          if (memmem(line.data(), line.size(), n.data(), n.size()) == nullptr) return false;
+        }
+        return true;
+      };
+    }
+    return (*chunk)->NewIterator(opts);
+  }
+
+ private:
+  store::ChunkStore* store_;
+  store::ChunkRef ref_;
+};
+
+// Unflushed entries of one stream, copied out of the ingester at select time.
+class HeadSource final : public EntrySource {
+ public:
+  HeadSource(std::string labels, std::vector<common::Entry> entries)
+      : labels_(std::move(labels)), entries_(std::move(entries)) {
+    for (const auto& e : entries_) {
+      min_ = std::min(min_, e.timestamp_ns);
+      max_ = std::max(max_, e.timestamp_ns);
+    }
+  }
+
+  int64_t MinTime() const override { return min_; }
+  int64_t MaxTime() const override { return max_; }
+  bool IsHead() const override { return true; }
+
+  Result<std::unique_ptr<iter::EntryIterator>> Open(int64_t from, int64_t through,
+                                                    iter::Direction direction,
+                                                    const ScanHints& hints,
+                                                    QueryStats* stats) override {
+    std::vector<common::Entry> selected;
+    for (auto& e : entries_) {
+      if (e.timestamp_ns < from || e.timestamp_ns >= through) continue;
+      ++stats->head_chunk_lines;
+      stats->head_chunk_bytes += e.line.size();
+      bool keep = true;
+      for (const auto& n : hints.line_contains) {
+        if (memmem(e.line.data(), e.line.size(), n.data(), n.size()) == nullptr) {
+          keep = false;
+          break;
+        }
+      }
+      if (keep) selected.push_back(std::move(e));
+    }
+    entries_.clear();
+    std::stable_sort(selected.begin(), selected.end(),
+                     [](const common::Entry& a, const common::Entry& b) {
+                       return a.timestamp_ns < b.timestamp_ns;
+                     });
+    return iter::NewVectorEntryIterator(labels_, std::move(selected), direction);
+  }
+
+ private:
+  std::string labels_;
+  std::vector<common::Entry> entries_;
+  int64_t min_ = INT64_MAX;
+  int64_t max_ = INT64_MIN;
+};
+
+}  // namespace
+
+Result<std::vector<logql::StreamSources>> StoreQuerier::SelectStreams(
+    std::string_view tenant, const std::vector<common::Matcher>& matchers, int64_t from,
+    int64_t through) {
+  // Streams by canonical label text, so head and store data of one stream meet.
+  std::map<std::string, logql::StreamSources> by_labels;
+  auto streams = index_->FindStreams(tenant, matchers, from, through);
+  if (!streams.ok()) return streams.status();
+  if (!streams->empty()) {
+    std::vector<uint64_t> ids;
+    std::map<uint64_t, logql::StreamSources*> by_id;
+    for (auto& s : *streams) {
+      ids.push_back(s.id);
+      auto& ss = by_labels[s.labels.ToString()];
+      if (!ss.labels) ss.labels = std::make_shared<const common::Labels>(s.labels);
+      by_id[s.id] = &ss;
+    }
+    auto refs = index_->ChunksFor(tenant, ids, from, through);
+    if (!refs.ok()) return refs.status();
+    for (const auto& ref : *refs) {
+      auto it = by_id.find(ref.stream_id);
+      if (it == by_id.end()) continue;
+      it->second->sources.push_back(std::make_unique<ChunkSource>(chunks_, ref));
+    }
+  }
+  if (ingester_) {
+    ingester_->ForEachStream(
+        tenant, matchers, from, through, iter::Direction::kForward,
+        [&](const common::Labels& labels, std::unique_ptr<iter::EntryIterator> it) {
+          std::vector<common::Entry> entries;
+          while (it->Next()) entries.push_back(it->At().ToEntry());
+          if (entries.empty()) return;
+          std::string text = labels.ToString();
+          auto& ss = by_labels[text];
+          if (!ss.labels) ss.labels = std::make_shared<const common::Labels>(labels);
+          ss.sources.push_back(std::make_unique<HeadSource>(std::move(text), std::move(entries)));
+        });
+  }
+  std::vector<logql::StreamSources> out;
+  out.reserve(by_labels.size());
+  for (auto& [_, ss] : by_labels) {
+    if (!ss.sources.empty()) out.push_back(std::move(ss));
+  }
+  return out;
+}
+
+}  // namespace skald::server::query

@@ -1,0 +1,40 @@
+// StoreQuerier: the Querier over what the server holds — stored chunks
+// (SQLite index + chunk files) and the ingester's unflushed head data —
+// merged per stream. Chunk sources skip blocks by time and by bloom filter
+// (ScanHints) and drop lines that cannot match before the pipeline runs.
+//
+// Concurrency: thread-safe (Index, ChunkStore and Ingester are); the sources
+// it returns follow logql::EntrySource's contract.
+#pragma once
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "server/ingest/ingester.h"
+#include "server/logql/querier.h"
+#include "server/store/chunk_store.h"
+#include "server/store/index.h"
+
+namespace skald::server::query {
+
+class StoreQuerier final : public logql::Querier {
+ public:
+  // Pointers are not owned and must outlive the querier; `ingester` may be
+  // null (store only).
+  StoreQuerier(store::Index* index, store::ChunkStore* chunks, const ingest::Ingester* ingester)
+      : index_(index), chunks_(chunks), ingester_(ingester) {}
+  StoreQuerier(const StoreQuerier&) = delete;
+  StoreQuerier& operator=(const StoreQuerier&) = delete;
+
+  common::Result<std::vector<logql::StreamSources>> SelectStreams(
+      std::string_view tenant, const std::vector<common::Matcher>& matchers, int64_t from,
+      int64_t through) override;
+
+ private:
+  store::Index* index_;
+  store::ChunkStore* chunks_;
+  const ingest::Ingester* ingester_;
+};
+
+}  // namespace skald::server::query
