@@ -99,21 +99,28 @@ Result<std::unique_ptr<Index>> Index::Open(const IndexOptions& options) {
 
 Index::~Index() = default;
 
+// Each lease runs inside one read transaction: a consistent snapshot for all
+// of a query's statements, and one WAL lock instead of one per statement.
 Result<Index::ReaderLease> Index::Reader() {
+  std::unique_ptr<Database> db;
   {
     std::lock_guard<std::mutex> lock(pool_mu_);
     if (!idle_readers_.empty()) {
-      auto db = std::move(idle_readers_.back());
+      db = std::move(idle_readers_.back());
       idle_readers_.pop_back();
-      return ReaderLease(this, std::move(db));
     }
   }
-  auto db = Database::Open(options_.path);
-  if (!db.ok()) return db.status();
-  return ReaderLease(this, std::move(db).value());
+  if (!db) {
+    auto opened = Database::Open(options_.path);
+    if (!opened.ok()) return opened.status();
+    db = std::move(opened).value();
+  }
+  SKALD_RETURN_IF_ERROR(db->Exec("BEGIN"));
+  return ReaderLease(this, std::move(db));
 }
 
 void Index::ReturnReader(std::unique_ptr<Database> db) {
+  if (!db->Exec("ROLLBACK").ok()) return;  // a broken connection is dropped
   std::lock_guard<std::mutex> lock(pool_mu_);
   if (idle_readers_.size() < options_.max_idle_readers) idle_readers_.push_back(std::move(db));
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "server/store/index.h"
 
@@ -24,31 +26,49 @@ struct ChunkTotals {
   uint64_t entries = 0;
 };
 
-class ChunkTotalsQuery {
- public:
-  static Result<ChunkTotalsQuery> Prepare(Database& db) {
+// At or above this many streams, chunk totals come from one grouped scan of
+// the tenant's chunks instead of one indexed query per stream.
+constexpr size_t kStreamsForChunkScan = 256;
+
+// Chunk totals per stream id for `streams` (streams without chunks in the
+// window are absent).
+Result<std::unordered_map<uint64_t, ChunkTotals>> TotalsFor(Database& db, std::string_view tenant,
+                                                            const std::vector<StreamInfo>& streams,
+                                                            int64_t from, int64_t through) {
+  std::unordered_map<uint64_t, ChunkTotals> out;
+  if (streams.empty()) return out;
+  auto collect = [&](Statement& st) -> Status {
+    while (true) {
+      auto row = st.Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return Status::OK();
+      if (st.ColumnInt64(1) == 0) continue;
+      out[st.ColumnUint64(0)] = {st.ColumnUint64(1), st.ColumnUint64(2), st.ColumnUint64(3)};
+    }
+  };
+  if (streams.size() >= kStreamsForChunkScan) {
     auto st = db.Prepare(
-        "SELECT count(*), coalesce(sum(raw_bytes), 0), coalesce(sum(entries), 0) FROM chunks "
-        "WHERE tenant = ? AND stream_id = ? AND from_ts <= ? AND through_ts >= ?");
+        "SELECT stream_id, count(*), sum(raw_bytes), sum(entries) FROM chunks "
+        "WHERE tenant = ? AND from_ts <= ? AND through_ts >= ? GROUP BY stream_id");
     if (!st.ok()) return st.status();
-    return ChunkTotalsQuery(std::move(st).value());
+    st->Bind(1, tenant).Bind(2, through).Bind(3, from);
+    SKALD_RETURN_IF_ERROR(collect(*st));
+    std::unordered_set<uint64_t> wanted;
+    for (const auto& s : streams) wanted.insert(s.id);
+    std::erase_if(out, [&](const auto& kv) { return !wanted.count(kv.first); });
+    return out;
   }
-
-  Result<ChunkTotals> Run(std::string_view tenant, uint64_t stream_id, int64_t from,
-                          int64_t through) {
-    st_.Bind(1, tenant).Bind(2, stream_id).Bind(3, through).Bind(4, from);
-    auto row = st_.Step();
-    if (!row.ok()) return row.status();
-    ChunkTotals t;
-    if (*row) t = {st_.ColumnUint64(0), st_.ColumnUint64(1), st_.ColumnUint64(2)};
-    st_.Reset();
-    return t;
+  auto st = db.Prepare(
+      "SELECT ?2, count(*), coalesce(sum(raw_bytes), 0), coalesce(sum(entries), 0) FROM chunks "
+      "WHERE tenant = ?1 AND stream_id = ?2 AND from_ts <= ?3 AND through_ts >= ?4");
+  if (!st.ok()) return st.status();
+  for (const auto& s : streams) {
+    st->Bind(1, tenant).Bind(2, s.id).Bind(3, through).Bind(4, from);
+    SKALD_RETURN_IF_ERROR(collect(*st));
+    st->Reset();
   }
-
- private:
-  explicit ChunkTotalsQuery(Statement st) : st_(std::move(st)) {}
-  Statement st_;
-};
+  return out;
+}
 
 std::string LabelListText(const std::vector<Label>& labels) {
   std::string out = "{";
@@ -162,16 +182,14 @@ Result<IndexStats> Index::Stats(std::string_view tenant, const std::vector<Match
   if (!lease.ok()) return lease.status();
   auto streams = FindStreamsWith(lease->db(), tenant, matchers, from, through);
   if (!streams.ok()) return streams.status();
-  auto totals = ChunkTotalsQuery::Prepare(lease->db());
+  auto totals = TotalsFor(lease->db(), tenant, *streams, from, through);
   if (!totals.ok()) return totals.status();
   IndexStats stats;
   stats.streams = streams->size();
-  for (const auto& s : *streams) {
-    auto t = totals->Run(tenant, s.id, from, through);
-    if (!t.ok()) return t.status();
-    stats.chunks += t->chunks;
-    stats.bytes += t->bytes;
-    stats.entries += t->entries;
+  for (const auto& [id, t] : *totals) {
+    stats.chunks += t.chunks;
+    stats.bytes += t.bytes;
+    stats.entries += t.entries;
   }
   return stats;
 }
@@ -191,7 +209,7 @@ Result<std::vector<VolumeEntry>> Index::Volume(std::string_view tenant,
   if (!lease.ok()) return lease.status();
   auto streams = FindStreamsWith(lease->db(), tenant, matchers, from, through);
   if (!streams.ok()) return streams.status();
-  auto totals = ChunkTotalsQuery::Prepare(lease->db());
+  auto totals = TotalsFor(lease->db(), tenant, *streams, from, through);
   if (!totals.ok()) return totals.status();
   std::map<std::vector<Label>, uint64_t> groups;
   for (const auto& s : *streams) {
@@ -206,13 +224,12 @@ Result<std::vector<VolumeEntry>> Index::Volume(std::string_view tenant,
       }
     }
     if (!has_targets || key.empty()) continue;
-    auto t = totals->Run(tenant, s.id, from, through);
-    if (!t.ok()) return t.status();
-    if (t->chunks == 0) continue;
+    auto t = totals->find(s.id);
+    if (t == totals->end()) continue;  // no chunks in the window
     if (aggregate_by == VolumeAggregation::kSeries) {
-      groups[key] += t->bytes;
+      groups[key] += t->second.bytes;
     } else {
-      for (const auto& l : key) groups[{Label{l.name, ""}}] += t->bytes;
+      for (const auto& l : key) groups[{Label{l.name, ""}}] += t->second.bytes;
     }
   }
   std::vector<VolumeEntry> out;

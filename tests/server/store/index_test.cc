@@ -431,3 +431,25 @@ TEST_CASE("index registers chunk files and reports their indexed end") {
   CHECK(idx->ListFiles()->empty());
   CHECK(idx->ChunksFor("t", {a}, kMin, kMax)->empty());
 }
+
+TEST_CASE("index stats and volume over many streams count only the matching ones") {
+  TempDir dir;
+  auto idx = OpenIndex(dir);
+  // More streams than the per-stream query threshold: the grouped scan path.
+  std::vector<ChunkRef> cs;
+  for (int i = 0; i < 300; ++i) {
+    Labels l({{"app", "big"}, {"n", std::to_string(i)}});
+    cs.push_back(Chunk(idx->GetOrCreateStream("t", l, 0).value(), 0, 10, 10, 1));
+  }
+  cs.push_back(Chunk(Stream(*idx, "t", R"({app="other"})"), 0, 10, 1000, 50));
+  cs.push_back(Chunk(cs[0].stream_id, 500, 600, 7, 7));  // outside the window below
+  Add(*idx, "t", cs);
+  auto stats = idx->Stats("t", {Eq("app", "big")}, 0, 100);
+  REQUIRE(stats.ok());
+  CHECK(*stats == IndexStats{300, 300, 3000, 300});
+  auto vol = idx->Volume("t", {Re("app", ".+")}, 0, 100, {}, VolumeAggregation::kSeries);
+  REQUIRE(vol.ok());
+  REQUIRE(vol->size() == 2);
+  CHECK((*vol)[0] == VolumeEntry{{{"app", "big"}}, 3000});
+  CHECK((*vol)[1] == VolumeEntry{{{"app", "other"}}, 1000});
+}
