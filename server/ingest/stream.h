@@ -1,0 +1,147 @@
+// Stream: one tenant's stream in the ingester: its unflushed entries (the
+// open chunk and sealed chunks waiting for the flusher), its per-stream rate
+// limiter and the bookkeeping that makes WAL checkpoints and replay exact.
+//
+// Lifecycle of an entry: Admit (rate check, sequence number, in flight) ->
+// the WAL append -> Apply (dedupe, into the open chunk) -> Seal (open chunk
+// becomes a SealedChunk) -> the flusher writes it -> ReleaseFlushed.
+//
+// Concurrency: every method takes the stream's own mutex; a Stream is used
+// by pushing threads, the flush loop and queries at once. SealedChunk
+// objects handed out by SealedForFlush stay valid (and unchanged) until
+// ReleaseFlushed removes them; only the flush loop calls those two.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "common/entry.h"
+#include "common/labels.h"
+#include "server/ingest/flush.h"
+#include "server/ingest/rate_limiter.h"
+#include "server/iter/entry_iterator.h"
+
+namespace skald::server::ingest {
+
+constexpr uint64_t kNoSegment = std::numeric_limits<uint64_t>::max();
+
+// Until a stream has flushed a chunk, its compressed size is estimated as
+// raw bytes / this ratio (then the stream's measured ratio is used).
+constexpr double kAssumedCompressionRatio = 4.0;
+
+struct StreamConfig {
+  // chunk_target_size: compressed bytes at which the open chunk is sealed (full).
+  uint64_t chunk_target_size = 1572864;
+  // max_chunk_age: a chunk open this long is sealed (max_age).
+  int64_t max_chunk_age_ns = 3600LL * 1'000'000'000;
+  // chunk_idle_period: a chunk without appends this long is sealed (idle).
+  int64_t chunk_idle_period_ns = 1800LL * 1'000'000'000;
+};
+
+// What the head holds for one stream (for stats, labels, series).
+struct HeadStats {
+  uint64_t entries = 0;
+  uint64_t bytes = 0;
+  uint64_t chunks = 0;  // open chunk (when non-empty) + sealed chunks
+  int64_t min_ts = std::numeric_limits<int64_t>::max();
+  int64_t max_ts = std::numeric_limits<int64_t>::min();
+};
+
+class Stream {
+ public:
+  Stream(common::Labels labels, std::string text, uint64_t fingerprint, double rate_bytes,
+         double burst_bytes);
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+
+  const common::Labels& labels() const { return labels_; }
+  const std::string& text() const { return text_; }
+  uint64_t fingerprint() const { return fingerprint_; }
+
+  // Per-entry rate check at wall time `now_ns`: moves accepted entries of
+  // *entries to *accepted and rejected ones to *rejected. When anything is
+  // accepted, assigns it a sequence number from `seq_counter` (under this
+  // stream's lock, so a stream's numbers follow its admission order), marks
+  // it in flight and returns it; returns 0 when nothing was accepted.
+  uint64_t Admit(int64_t now_ns, std::vector<common::Entry>* entries, std::atomic<uint64_t>* seq_counter,
+                 std::vector<common::Entry>* accepted, std::vector<common::Entry>* rejected);
+  // Forgets an admitted sequence whose WAL append failed.
+  void Abort(uint64_t seq);
+  // Appends admitted (or replayed) entries logged in WAL `segment`; exact
+  // duplicates of unflushed entries are dropped. Seals the open chunk when it
+  // reaches the target size. Returns the number of entries stored.
+  size_t Apply(uint64_t seq, std::vector<common::Entry>&& entries, uint64_t segment, int64_t now_mono_ns,
+               const StreamConfig& config);
+
+  // Seals the open chunk when it is older than max_chunk_age or idle longer
+  // than chunk_idle_period at `now_mono_ns`. Returns true when it sealed.
+  bool SealIfDue(int64_t now_mono_ns, const StreamConfig& config);
+  // Seals the open chunk (if non-empty) for `reason`.
+  void SealNow(FlushReason reason);
+
+  // The sealed chunks now waiting, oldest first (owned by the stream).
+  std::vector<const SealedChunk*> SealedForFlush() const;
+  // Drops the first `n` sealed chunks after the flusher made them durable,
+  // and records that every record of this stream with seq <= flushed_through()
+  // is now in chunks. Feeds the compression ratio estimate.
+  void ReleaseFlushed(size_t n, uint64_t raw_bytes, uint64_t compressed_bytes);
+  // Sequence number through which every record is flushed (0: none).
+  uint64_t flushed_through() const;
+
+  // Oldest WAL segment holding an unflushed entry; kNoSegment when none.
+  uint64_t OldestSegment() const;
+  // True when nothing is unflushed or in flight.
+  bool Empty() const;
+  // Monotonic time of the last append (0: never).
+  int64_t last_append_mono() const;
+  HeadStats Stats() const;
+  // Unflushed bytes (lines + metadata).
+  uint64_t HeadBytes() const;
+
+  // A sorted copy of the unflushed entries with from <= ts < through, as an
+  // iterator in `direction` (duplicates across chunks removed).
+  std::unique_ptr<iter::EntryIterator> Iterator(int64_t from_ns, int64_t through_ns,
+                                                iter::Direction direction) const;
+
+ private:
+  struct OpenChunk {
+    std::vector<common::Entry> entries;
+    uint64_t raw_bytes = 0;
+    uint64_t min_segment = kNoSegment;
+    int64_t created_mono = 0;
+  };
+  void SealLocked(FlushReason reason);  // requires mu_
+  uint64_t WatermarkLocked() const;     // requires mu_
+
+  // Constant after construction.
+  const common::Labels labels_;
+  const std::string text_;
+  const uint64_t fingerprint_;
+
+  RateLimiter limiter_;  // thread-safe itself
+
+  mutable std::mutex mu_;
+  OpenChunk open_;                                   // guarded by mu_
+  std::deque<std::unique_ptr<SealedChunk>> sealed_;  // guarded by mu_
+  std::deque<uint64_t> sealed_through_;              // guarded by mu_; watermark per sealed chunk
+  std::unordered_set<uint64_t> seen_;                // guarded by mu_; hashes of unflushed entries
+  std::set<uint64_t> in_flight_;                     // guarded by mu_; admitted, not applied
+  uint64_t max_applied_seq_ = 0;                     // guarded by mu_
+  uint64_t flushed_through_ = 0;                     // guarded by mu_
+  uint64_t head_bytes_ = 0;                          // guarded by mu_
+  int64_t last_append_mono_ = 0;                     // guarded by mu_
+  double ratio_ = kAssumedCompressionRatio;          // guarded by mu_
+};
+
+// xxh3 of (timestamp, line, metadata): the identity used for dedupe.
+uint64_t EntryHash(const common::Entry& e);
+
+}  // namespace skald::server::ingest

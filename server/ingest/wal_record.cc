@@ -1,0 +1,69 @@
+#include "server/ingest/wal_record.h"
+
+#include "common/coding.h"
+
+namespace skald::server::ingest {
+
+using common::Status;
+
+void EncodeWalRecord(uint64_t seq, std::string_view tenant, std::string_view labels,
+                     uint64_t fingerprint, const std::vector<common::Entry>& entries, std::string* dst) {
+  dst->push_back(static_cast<char>(WalRecordKind::kStreamEntries));
+  common::PutVarint64(dst, seq);
+  common::PutLengthPrefixed(dst, tenant);
+  common::PutLengthPrefixed(dst, labels);
+  common::PutFixed64(dst, fingerprint);
+  common::PutVarint32(dst, static_cast<uint32_t>(entries.size()));
+  for (const common::Entry& e : entries) {
+    common::PutFixed64(dst, static_cast<uint64_t>(e.timestamp_ns));
+    common::PutLengthPrefixed(dst, e.line);
+    common::PutVarint32(dst, static_cast<uint32_t>(e.metadata.size()));
+    for (const auto& l : e.metadata) {
+      common::PutLengthPrefixed(dst, l.name);
+      common::PutLengthPrefixed(dst, l.value);
+    }
+  }
+}
+
+common::Result<WalRecord> DecodeWalRecord(std::string_view in) {
+  const Status bad = Status::Corruption("malformed wal record");
+  if (in.empty() || static_cast<uint8_t>(in[0]) != static_cast<uint8_t>(WalRecordKind::kStreamEntries)) {
+    return bad;
+  }
+  in.remove_prefix(1);
+  WalRecord r;
+  std::string_view tenant, labels;
+  uint32_t count = 0;
+  if (!common::GetVarint64(&in, &r.seq) || !common::GetLengthPrefixed(&in, &tenant) ||
+      !common::GetLengthPrefixed(&in, &labels) || !common::GetFixed64(&in, &r.fingerprint) ||
+      !common::GetVarint32(&in, &count)) {
+    return bad;
+  }
+  r.tenant.assign(tenant);
+  r.labels.assign(labels);
+  if (count > in.size()) return bad;  // every entry takes at least one byte
+  r.entries.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    common::Entry e;
+    uint64_t ts = 0;
+    std::string_view line;
+    uint32_t md = 0;
+    if (!common::GetFixed64(&in, &ts) || !common::GetLengthPrefixed(&in, &line) ||
+        !common::GetVarint32(&in, &md) || md > in.size()) {
+      return bad;
+    }
+    e.timestamp_ns = static_cast<int64_t>(ts);
+    e.line.assign(line);
+    e.metadata.reserve(md);
+    for (uint32_t j = 0; j < md; ++j) {
+      std::string_view name, value;
+      if (!common::GetLengthPrefixed(&in, &name) || !common::GetLengthPrefixed(&in, &value)) return bad;
+      e.metadata.push_back(common::Label{std::string(name), std::string(value)});
+    }
+    r.entries.push_back(std::move(e));
+  }
+  if (!in.empty()) return bad;
+  return r;
+}
+
+}  // namespace skald::server::ingest

@@ -1,0 +1,312 @@
+#include "server/ingest/ingester.h"
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <string>
+
+#include "common/mem_env.h"
+
+using namespace skald::server::ingest;
+using skald::common::Entry;
+using skald::common::FakeClock;
+using skald::common::Labels;
+using skald::common::MetricsRegistry;
+using skald::common::Status;
+namespace iter = skald::server::iter;
+
+namespace {
+constexpr int64_t kNow = 1'700'000'000'000'000'000;
+constexpr int64_t kSec = 1'000'000'000;
+
+// An in-memory WAL: segments of records; survives "crashes" (the test keeps it).
+class MemLog : public WriteLog {
+ public:
+  skald::common::Result<uint64_t> Append(std::span<const std::string> records) override {
+    std::lock_guard<std::mutex> l(mu);
+    if (fail) return Status::IOError("disk full");
+    for (const auto& r : records) segments[active].push_back(r);
+    return active;
+  }
+  skald::common::Result<uint64_t> Rotate() override {
+    std::lock_guard<std::mutex> l(mu);
+    return ++active;
+  }
+  uint64_t ActiveSegment() const override {
+    std::lock_guard<std::mutex> l(mu);
+    return active;
+  }
+  Status RemoveSegmentsBefore(uint64_t s) override {
+    std::lock_guard<std::mutex> l(mu);
+    segments.erase(segments.begin(), segments.lower_bound(s));
+    return Status::OK();
+  }
+  Status Replay(const std::function<Status(uint64_t, std::string_view)>& fn) override {
+    for (const auto& [seg, recs] : segments) {
+      for (const auto& r : recs) SKALD_RETURN_IF_ERROR(fn(seg, r));
+    }
+    return Status::OK();
+  }
+  mutable std::mutex mu;
+  std::map<uint64_t, std::vector<std::string>> segments;
+  uint64_t active = 1;
+  bool fail = false;
+};
+
+// Records written chunks per tenant and stream.
+class MemChunks : public ChunkWriter {
+ public:
+  skald::common::Result<uint64_t> Write(std::string_view tenant, const std::vector<StreamChunks>& streams) override {
+    if (fail) return Status::IOError("store down");
+    uint64_t n = 0;
+    for (const auto& s : streams) {
+      for (const SealedChunk* c : s.chunks) {
+        auto& v = chunks[std::string(tenant) + s.labels->ToString()];
+        v.insert(v.end(), c->entries.begin(), c->entries.end());
+        reasons.push_back(c->reason);
+        n += c->raw_bytes / 2;
+      }
+    }
+    return n;
+  }
+  size_t Count(const std::string& key) const {
+    auto it = chunks.find(key);
+    return it == chunks.end() ? 0 : it->second.size();
+  }
+  std::map<std::string, std::vector<Entry>> chunks;
+  std::vector<FlushReason> reasons;
+  bool fail = false;
+};
+
+struct Fixture {
+  Fixture() {
+    REQUIRE(env.CreateDirs("/wal").ok());
+    Reopen();
+  }
+  void Reopen() {
+    ing.reset();
+    IngesterOptions o;
+    o.stream = cfg;
+    o.marks_path = "/wal/flush.marks";
+    o.env = &env;
+    ing = std::make_unique<Ingester>(o, [this](std::string_view) { return limits; }, &wal, &store, &clock,
+                                     &metrics);
+    REQUIRE(ing->Recover().ok());
+  }
+  ValidStream Stream(std::string labels, std::vector<std::string> lines, int64_t ts = kNow) {
+    ValidStream vs;
+    vs.labels = *skald::common::ParseLabels(labels);
+    vs.labels_text = vs.labels.ToString();
+    vs.fingerprint = vs.labels.Fingerprint();
+    for (auto& l : lines) vs.entries.push_back(Entry{ts++, std::move(l), {}});
+    return vs;
+  }
+  Status Push(std::string tenant, ValidStream vs) {
+    std::vector<ValidStream> v;
+    v.push_back(std::move(vs));
+    return ing->Push(tenant, std::move(v));
+  }
+  size_t HeadEntries(std::string tenant) {
+    size_t n = 0;
+    ing->ForEachStreamStats(tenant, {}, 0, INT64_MAX, [&](const Labels&, const HeadStats& s) { n += s.entries; });
+    return n;
+  }
+  StreamConfig cfg;
+  IngesterLimits limits;
+  FakeClock clock{kNow};
+  MetricsRegistry metrics;
+  skald::common::MemEnv env;
+  MemLog wal;
+  MemChunks store;
+  std::unique_ptr<Ingester> ing;
+};
+}  // namespace
+
+TEST_CASE("ingester keeps pushed entries in the head and logs them first") {
+  Fixture f;
+  CHECK(f.Push("t", f.Stream(R"({a="1"})", {"x", "y"})).ok());
+  CHECK(f.HeadEntries("t") == 2);
+  CHECK(f.wal.segments[1].size() == 1);
+  CHECK(f.HeadEntries("other") == 0);
+}
+
+TEST_CASE("ingester drops exact duplicates of unflushed entries") {
+  Fixture f;
+  CHECK(f.Push("t", f.Stream(R"({a="1"})", {"x", "y"})).ok());
+  CHECK(f.Push("t", f.Stream(R"({a="1"})", {"x", "z"})).ok());  // x at the same ts: duplicate
+  CHECK(f.HeadEntries("t") == 3);
+}
+
+TEST_CASE("ingester answers 500 and keeps nothing when the WAL append fails") {
+  Fixture f;
+  f.wal.fail = true;
+  Status s = f.Push("t", f.Stream(R"({a="1"})", {"x"}));
+  CHECK(s.HttpStatus() == 500);
+  CHECK(f.HeadEntries("t") == 0);
+}
+
+TEST_CASE("ingester enforces the active stream limit with Loki's message") {
+  Fixture f;
+  f.limits.max_streams = 1;
+  CHECK(f.Push("t", f.Stream(R"({a="1"})", {"x"})).ok());
+  Status s = f.Push("t", f.Stream(R"({a="2"})", {"x"}));
+  CHECK(s.HttpStatus() == 429);
+  CHECK(s.message() ==
+        "maximum active stream limit exceeded when trying to create stream {a=\"2\"}, reduce the number of "
+        "active streams (reduce labels or reduce label values), or contact your Loki administrator to see if "
+        "the limit can be increased, user: 't'");
+  CHECK(f.Push("other", f.Stream(R"({a="2"})", {"x"})).ok());  // per tenant
+  CHECK(f.metrics.Expose().find(R"(loki_discarded_samples_total{reason="stream_limit",tenant="t"} 1)") !=
+        std::string::npos);
+}
+
+TEST_CASE("ingester enforces the per-stream rate limit per entry") {
+  Fixture f;
+  f.limits.per_stream_rate_bytes = 3 * 1024 * 1024;
+  f.limits.per_stream_burst_bytes = 4;
+  Status s = f.Push("t", f.Stream(R"({a="1"})", {"abc", "defg"}));
+  CHECK(s.HttpStatus() == 429);
+  CHECK(s.message() ==
+        "entry with timestamp 2023-11-14 22:13:20.000000001 +0000 UTC ignored, reason: 'Per stream rate limit "
+        "exceeded (limit: 3MB/sec) while attempting to ingest for stream '{a=\"1\"}' totaling 4B, consider "
+        "splitting a stream via additional labels or contact your Loki administrator to see if the limit can be "
+        "increased',\nuser 't', total ignored: 1 out of 2 for stream: {a=\"1\"}");
+  CHECK(f.HeadEntries("t") == 1);
+}
+
+TEST_CASE("ingester seals a full chunk by size") {
+  Fixture f;
+  f.cfg.chunk_target_size = 10;  // 40 raw bytes at the assumed ratio
+  f.Reopen();
+  CHECK(f.Push("t", f.Stream(R"({a="1"})", {std::string(41, 'x')})).ok());
+  CHECK(f.ing->FlushDue().ok());
+  CHECK(f.store.Count("t{a=\"1\"}") == 1);
+  REQUIRE(f.store.reasons.size() == 1);
+  CHECK(f.store.reasons[0] == FlushReason::kFull);
+}
+
+TEST_CASE("ingester seals an idle chunk and a too old chunk") {
+  Fixture f;
+  CHECK(f.Push("t", f.Stream(R"({a="1"})", {"x"})).ok());
+  CHECK(f.ing->FlushDue().ok());
+  CHECK(f.store.reasons.empty());
+  f.clock.Advance(31 * 60 * kSec);
+  CHECK(f.ing->FlushDue().ok());
+  REQUIRE(f.store.reasons.size() == 1);
+  CHECK(f.store.reasons[0] == FlushReason::kIdle);
+
+  for (int i = 0; i < 70; ++i) {  // keep appending every minute for 70 minutes
+    CHECK(f.Push("t", f.Stream(R"({b="1"})", {"m" + std::to_string(i)})).ok());
+    f.clock.Advance(60 * kSec);
+  }
+  CHECK(f.ing->FlushDue().ok());
+  REQUIRE(f.store.reasons.size() == 2);
+  CHECK(f.store.reasons[1] == FlushReason::kMaxAge);
+}
+
+TEST_CASE("ingester flush writes sorted chunks, empties the head and checkpoints the WAL") {
+  Fixture f;
+  CHECK(f.Push("t", f.Stream(R"({a="1"})", {"late"}, kNow + 5)).ok());
+  CHECK(f.Push("t", f.Stream(R"({a="1"})", {"early"}, kNow)).ok());
+  CHECK(f.ing->Flush().ok());
+  auto& entries = f.store.chunks["t{a=\"1\"}"];
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[0].line == "early");
+  CHECK(f.store.reasons[0] == FlushReason::kForced);
+  CHECK(f.HeadEntries("t") == 0);
+  CHECK(f.wal.segments.count(1) == 0);  // segment 1 held only flushed data
+  CHECK(f.metrics.Expose().find(R"(loki_ingester_chunks_flushed_total{reason="forced"} 1)") != std::string::npos);
+}
+
+TEST_CASE("ingester keeps data in the head when the chunk write fails") {
+  Fixture f;
+  CHECK(f.Push("t", f.Stream(R"({a="1"})", {"x"})).ok());
+  f.store.fail = true;
+  CHECK_FALSE(f.ing->Flush().ok());
+  CHECK(f.HeadEntries("t") == 1);
+  CHECK(f.wal.segments.count(1) == 1);
+  f.store.fail = false;
+  CHECK(f.ing->Flush().ok());
+  CHECK(f.store.Count("t{a=\"1\"}") == 1);
+}
+
+TEST_CASE("ingester recovery replays acknowledged but unflushed pushes") {
+  Fixture f;
+  CHECK(f.Push("t", f.Stream(R"({a="1"})", {"x", "y"})).ok());
+  f.Reopen();  // crash: the head is gone, the WAL stays
+  CHECK(f.HeadEntries("t") == 2);
+  CHECK(f.ing->Flush().ok());
+  CHECK(f.store.Count("t{a=\"1\"}") == 2);
+}
+
+TEST_CASE("ingester recovery skips records already flushed") {
+  Fixture f;
+  CHECK(f.Push("t", f.Stream(R"({a="1"})", {"flushed"})).ok());
+  CHECK(f.Push("t", f.Stream(R"({b="1"})", {"unflushed"})).ok());
+  f.cfg.chunk_target_size = 1;  // make {a} full on its next push only
+  CHECK(f.ing->Flush().ok());
+  CHECK(f.Push("t", f.Stream(R"({b="1"})", {"after"})).ok());
+  // A crash now: {a} and the first {b} line are in chunks; only "after" is unflushed.
+  f.Reopen();
+  CHECK(f.HeadEntries("t") == 1);
+  CHECK(f.ing->Flush().ok());
+  CHECK(f.store.Count("t{a=\"1\"}") == 1);
+  CHECK(f.store.Count("t{b=\"1\"}") == 2);
+}
+
+TEST_CASE("ingester recovery keeps a stream's unflushed records in a segment other streams flushed") {
+  Fixture f;
+  f.cfg.chunk_target_size = 4;  // 16 raw bytes at the assumed ratio
+  f.Reopen();
+  CHECK(f.Push("t", f.Stream(R"({big="1"})", {std::string(20, 'x')})).ok());  // sealed full
+  CHECK(f.Push("t", f.Stream(R"({small="1"})", {"s"})).ok());                // stays open
+  CHECK(f.ing->FlushDue().ok());
+  CHECK(f.store.Count("t{big=\"1\"}") == 1);
+  CHECK(f.wal.segments.count(1) == 1);  // still holds {small}
+  f.Reopen();
+  CHECK(f.HeadEntries("t") == 1);
+  CHECK(f.ing->Flush().ok());
+  CHECK(f.store.Count("t{big=\"1\"}") == 1);  // not written twice
+  CHECK(f.store.Count("t{small=\"1\"}") == 1);
+}
+
+TEST_CASE("ingester recovery deduplicates replayed duplicates") {
+  Fixture f;
+  CHECK(f.Push("t", f.Stream(R"({a="1"})", {"x"})).ok());
+  CHECK(f.Push("t", f.Stream(R"({a="1"})", {"x"})).ok());  // an agent re-send
+  f.Reopen();
+  CHECK(f.HeadEntries("t") == 1);
+}
+
+TEST_CASE("ingester query hook iterates matching head streams in both directions") {
+  Fixture f;
+  CHECK(f.Push("t", f.Stream(R"({app="api"})", {"a", "b", "c"})).ok());
+  CHECK(f.Push("t", f.Stream(R"({app="db"})", {"z"})).ok());
+  auto m = skald::common::Matcher::Create(skald::common::MatchType::kEqual, "app", "api");
+  REQUIRE(m.ok());
+  std::vector<std::string> lines;
+  f.ing->ForEachStream("t", {*m}, kNow, kNow + 2, iter::Direction::kBackward,
+                       [&](const Labels& l, std::unique_ptr<iter::EntryIterator> it) {
+                         CHECK(l.ToString() == R"({app="api"})");
+                         while (it->Next()) lines.emplace_back(it->At().line);
+                       });
+  CHECK(lines == std::vector<std::string>{"b", "a"});
+}
+
+TEST_CASE("ingester forgets flushed streams once idle") {
+  Fixture f;
+  CHECK(f.Push("t", f.Stream(R"({a="1"})", {"x"})).ok());
+  CHECK(f.ing->Flush().ok());
+  CHECK(f.ing->StreamCount() == 1);  // still active for chunk_idle_period
+  f.clock.Advance(31 * 60 * kSec);
+  CHECK(f.ing->FlushDue().ok());
+  CHECK(f.ing->StreamCount() == 0);
+}
+
+TEST_CASE("flush reasons have Loki's names") {
+  CHECK(FlushReasonName(FlushReason::kFull) == "full");
+  CHECK(FlushReasonName(FlushReason::kMaxAge) == "max_age");
+  CHECK(FlushReasonName(FlushReason::kIdle) == "idle");
+  CHECK(FlushReasonName(FlushReason::kForced) == "forced");
+  CHECK(FlushReasonName(FlushReason::kShutdown) == "shutdown");
+}
