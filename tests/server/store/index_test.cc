@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "tests/server/store/store_test_util.h"
 
 using namespace skald::common;
@@ -452,4 +455,38 @@ TEST_CASE("index stats and volume over many streams count only the matching ones
   REQUIRE(vol->size() == 2);
   CHECK((*vol)[0] == VolumeEntry{{{"app", "big"}}, 3000});
   CHECK((*vol)[1] == VolumeEntry{{{"app", "other"}}, 1000});
+}
+
+TEST_CASE("index serves concurrent readers while a writer adds streams and chunks") {
+  TempDir dir;
+  auto idx = OpenIndex(dir);
+  constexpr int kStreams = 200;
+  std::atomic<bool> failed{false};
+  std::thread writer([&] {
+    for (int i = 0; i < kStreams; ++i) {
+      Labels l({{"app", "w"}, {"n", std::to_string(i)}});
+      auto id = idx->GetOrCreateStream("t", l, i);
+      std::vector<ChunkRef> cs;
+      if (id.ok()) cs.push_back(Chunk(*id, i, i + 1));
+      if (!id.ok() || !idx->AddChunks("t", cs).ok()) failed = true;
+    }
+  });
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&] {
+      size_t last = 0;
+      for (int i = 0; i < 100; ++i) {
+        auto s = idx->FindStreams("t", {Eq("app", "w")}, kMin, kMax);
+        // Streams only ever appear: a later snapshot never sees fewer.
+        if (!s.ok() || s->size() < last) failed = true;
+        if (s.ok()) last = s->size();
+        if (!idx->LabelValues("t", "n", kMin, kMax).ok()) failed = true;
+      }
+    });
+  }
+  writer.join();
+  for (auto& t : readers) t.join();
+  CHECK_FALSE(failed.load());
+  CHECK(idx->FindStreams("t", {Eq("app", "w")}, kMin, kMax)->size() == kStreams);
+  CHECK(idx->Stats("t", {Eq("app", "w")}, kMin, kMax)->chunks == kStreams);
 }
