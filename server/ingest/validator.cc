@@ -11,6 +11,29 @@ namespace {
 using common::Entry;
 using common::Labels;
 
+// Offset of the first byte that does not start a valid UTF-8 sequence, or npos.
+size_t InvalidUtf8At(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size() || (n == 2 && c < 0xC2)) return i;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
+    }
+    if (n == 3) {
+      const auto c1 = static_cast<unsigned char>(s[i + 1]);
+      if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) return i;  // overlong, surrogate
+    }
+    if (n == 4) {
+      const auto c1 = static_cast<unsigned char>(s[i + 1]);
+      if ((c == 0xF0 && c1 < 0x90) || c > 0xF4 || (c == 0xF4 && c1 >= 0x90)) return i;
+    }
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
 size_t EntriesSize(const std::vector<Entry>& entries) {
   size_t n = 0;
   for (const Entry& e : entries) n += EntrySize(e);
@@ -119,6 +142,10 @@ ValidationResult ValidatePush(const ValidationLimits& limits, int64_t now_ns,
       }
     }
     auto parsed = common::ParseLabels(stream.labels);
+    if (const size_t bad = InvalidUtf8At(stream.labels); parsed.ok() && bad != std::string_view::npos) {
+      parsed = common::Status::InvalidArgument("1:" + std::to_string(bad + 1) +
+                                               ": parse error: invalid UTF-8 rune");
+    }
     if (!parsed.ok()) {
       out.errors.Add(fmt::format("error parsing labels '{}' with error: {}", stream.labels,
                                  parsed.status().message()));

@@ -198,3 +198,11 @@ TEST_CASE("validator keeps valid streams when others fail and groups errors") {
   CHECK(msg.find("; 1 errors like: max entry size '4' bytes exceeded for stream '{a=\"1\"}' while adding an "
                  "entry with length '5' bytes; 1 errors like: max entry size") != std::string::npos);
 }
+
+TEST_CASE("validator rejects invalid UTF-8 in the label string") {
+  auto v = Run(One("{job=\"a\xff\"}", {E("x")}));
+  CHECK(v.streams.empty());
+  CHECK(v.errors.Message() == "error parsing labels '{job=\"a\xff\"}' with error: 1:8: parse error: invalid UTF-8 rune");
+  CHECK(v.discards.Lines(reason::kInvalidLabels) == 1);
+  CHECK(Run(One("{job=\"caf\xc3\xa9\"}", {E("x")})).errors.empty());
+}
