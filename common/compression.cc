@@ -20,18 +20,24 @@ enum class ZlibFormat : uint8_t { kGzip = 0, kRawDeflate = 1, kZlib = 2 };
 
 const char* FormatName(ZlibFormat f) {
   switch (f) {
-    case ZlibFormat::kGzip: return "gzip";
-    case ZlibFormat::kRawDeflate: return "deflate";
-    case ZlibFormat::kZlib: return "deflate (zlib)";
+    case ZlibFormat::kGzip:
+      return "gzip";
+    case ZlibFormat::kRawDeflate:
+      return "deflate";
+    case ZlibFormat::kZlib:
+      return "deflate (zlib)";
   }
   return "?";
 }
 
 int WindowBits(ZlibFormat f) {
   switch (f) {
-    case ZlibFormat::kGzip: return 16 + MAX_WBITS;
-    case ZlibFormat::kRawDeflate: return -MAX_WBITS;
-    case ZlibFormat::kZlib: return MAX_WBITS;
+    case ZlibFormat::kGzip:
+      return 16 + MAX_WBITS;
+    case ZlibFormat::kRawDeflate:
+      return -MAX_WBITS;
+    case ZlibFormat::kZlib:
+      return MAX_WBITS;
   }
   return MAX_WBITS;
 }
@@ -103,8 +109,7 @@ Status Inflate(std::string_view in, ZlibFormat format, size_t max, std::string* 
     }
     if (ret == Z_BUF_ERROR || (ret == Z_OK && !input_left && zs->avail_out > 0)) {
       if (!input_left) {
-        return Status::InvalidArgument(std::string(name) +
-                                       ": body is truncated (unexpected EOF)");
+        return Status::InvalidArgument(std::string(name) + ": body is truncated (unexpected EOF)");
       }
       continue;  // output was full; Grow makes room
     }

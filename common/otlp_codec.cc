@@ -5,8 +5,8 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <unordered_map>
@@ -37,7 +37,8 @@ constexpr size_t kSpanIdBytes = 8;
 // large magnitudes.
 std::string FloatAsString(double f) {
   if (std::isnan(f)) return "json: unsupported value: NaN";
-  if (std::isinf(f)) return f > 0 ? "json: unsupported value: +Inf" : "json: unsupported value: -Inf";
+  if (std::isinf(f))
+    return f > 0 ? "json: unsupported value: +Inf" : "json: unsupported value: -Inf";
   const double abs = std::fabs(f);
   if (abs == 0 || (abs >= 1e-6 && abs < 1e21)) return FormatFloatGo(f);
   char buf[64];
@@ -75,9 +76,15 @@ void WriteJsonMap(JsonWriter* w, const pb_common::KeyValueList& kvs) {
 
 void WriteJson(JsonWriter* w, const pb_common::AnyValue& v) {
   switch (v.value_case()) {
-    case pb_common::AnyValue::kStringValue: w->String(v.string_value()); break;
-    case pb_common::AnyValue::kBoolValue: w->Bool(v.bool_value()); break;
-    case pb_common::AnyValue::kIntValue: w->Int(v.int_value()); break;
+    case pb_common::AnyValue::kStringValue:
+      w->String(v.string_value());
+      break;
+    case pb_common::AnyValue::kBoolValue:
+      w->Bool(v.bool_value());
+      break;
+    case pb_common::AnyValue::kIntValue:
+      w->Int(v.int_value());
+      break;
     case pb_common::AnyValue::kDoubleValue:
       if (std::isfinite(v.double_value())) {
         w->Raw(FloatAsString(v.double_value()));
@@ -85,24 +92,35 @@ void WriteJson(JsonWriter* w, const pb_common::AnyValue& v) {
         w->Null();
       }
       break;
-    case pb_common::AnyValue::kBytesValue: w->String(Base64(v.bytes_value())); break;
+    case pb_common::AnyValue::kBytesValue:
+      w->String(Base64(v.bytes_value()));
+      break;
     case pb_common::AnyValue::kArrayValue:
       w->BeginArray();
       for (const pb_common::AnyValue& e : v.array_value().values()) WriteJson(w, e);
       w->EndArray();
       break;
-    case pb_common::AnyValue::kKvlistValue: WriteJsonMap(w, v.kvlist_value()); break;
-    case pb_common::AnyValue::VALUE_NOT_SET: w->Null(); break;
+    case pb_common::AnyValue::kKvlistValue:
+      WriteJsonMap(w, v.kvlist_value());
+      break;
+    case pb_common::AnyValue::VALUE_NOT_SET:
+      w->Null();
+      break;
   }
 }
 
 std::string AsString(const pb_common::AnyValue& v) {
   switch (v.value_case()) {
-    case pb_common::AnyValue::kStringValue: return v.string_value();
-    case pb_common::AnyValue::kBoolValue: return v.bool_value() ? "true" : "false";
-    case pb_common::AnyValue::kIntValue: return std::to_string(v.int_value());
-    case pb_common::AnyValue::kDoubleValue: return FloatAsString(v.double_value());
-    case pb_common::AnyValue::kBytesValue: return Base64(v.bytes_value());
+    case pb_common::AnyValue::kStringValue:
+      return v.string_value();
+    case pb_common::AnyValue::kBoolValue:
+      return v.bool_value() ? "true" : "false";
+    case pb_common::AnyValue::kIntValue:
+      return std::to_string(v.int_value());
+    case pb_common::AnyValue::kDoubleValue:
+      return FloatAsString(v.double_value());
+    case pb_common::AnyValue::kBytesValue:
+      return Base64(v.bytes_value());
     case pb_common::AnyValue::kArrayValue:
     case pb_common::AnyValue::kKvlistValue: {
       std::string out;
@@ -110,7 +128,8 @@ std::string AsString(const pb_common::AnyValue& v) {
       WriteJson(&w, v);
       return out;
     }
-    case pb_common::AnyValue::VALUE_NOT_SET: return {};
+    case pb_common::AnyValue::VALUE_NOT_SET:
+      return {};
   }
   return {};
 }
@@ -171,8 +190,8 @@ ResourceMapping MapResource(const pb_logs::ResourceLogs& rl, const OtlpOptions& 
   // A label set is a map: the last duplicate name wins.
   std::vector<Label> dedup;
   for (auto it = index.rbegin(); it != index.rend(); ++it) {
-    const bool seen = std::any_of(dedup.begin(), dedup.end(),
-                                  [&](const Label& l) { return l.name == it->name; });
+    const bool seen =
+        std::any_of(dedup.begin(), dedup.end(), [&](const Label& l) { return l.name == it->name; });
     if (!seen) dedup.push_back(*it);
   }
   m.labels = Labels(std::move(dedup)).ToString();
@@ -181,27 +200,33 @@ ResourceMapping MapResource(const pb_logs::ResourceLogs& rl, const OtlpOptions& 
 
 std::vector<Label> MapScope(const pb_common::InstrumentationScope& scope) {
   std::vector<Label> md;
-  for (const pb_common::KeyValue& kv : scope.attributes()) AppendAttribute(kv.key(), kv.value(), "", &md);
+  for (const pb_common::KeyValue& kv : scope.attributes())
+    AppendAttribute(kv.key(), kv.value(), "", &md);
   if (!scope.name().empty()) md.push_back(Label{"scope_name", scope.name()});
   if (!scope.version().empty()) md.push_back(Label{"scope_version", scope.version()});
   if (scope.dropped_attributes_count() != 0) {
-    md.push_back(Label{"scope_dropped_attributes_count", std::to_string(scope.dropped_attributes_count())});
+    md.push_back(
+        Label{"scope_dropped_attributes_count", std::to_string(scope.dropped_attributes_count())});
   }
   return md;
 }
 
 Entry MapRecord(pb_logs::LogRecord* rec, int64_t now_ns) {
   Entry e;
-  for (const pb_common::KeyValue& kv : rec->attributes()) AppendAttribute(kv.key(), kv.value(), "", &e.metadata);
+  for (const pb_common::KeyValue& kv : rec->attributes())
+    AppendAttribute(kv.key(), kv.value(), "", &e.metadata);
   const auto time = static_cast<int64_t>(rec->time_unix_nano());
   const auto observed = static_cast<int64_t>(rec->observed_time_unix_nano());
-  if (time != 0 && observed != 0) e.metadata.push_back(Label{"observed_timestamp", std::to_string(observed)});
+  if (time != 0 && observed != 0)
+    e.metadata.push_back(Label{"observed_timestamp", std::to_string(observed)});
   if (rec->severity_number() != 0) {
     e.metadata.push_back(Label{"severity_number", std::to_string(rec->severity_number())});
   }
-  if (!rec->severity_text().empty()) e.metadata.push_back(Label{"severity_text", rec->severity_text()});
+  if (!rec->severity_text().empty())
+    e.metadata.push_back(Label{"severity_text", rec->severity_text()});
   if (rec->dropped_attributes_count() != 0) {
-    e.metadata.push_back(Label{"dropped_attributes_count", std::to_string(rec->dropped_attributes_count())});
+    e.metadata.push_back(
+        Label{"dropped_attributes_count", std::to_string(rec->dropped_attributes_count())});
   }
   if (rec->flags() != 0) e.metadata.push_back(Label{"flags", std::to_string(rec->flags())});
   if (!rec->trace_id().empty()) e.metadata.push_back(Label{"trace_id", LowerHex(rec->trace_id())});
@@ -282,7 +307,8 @@ Status ParseOtlp(std::string_view media, std::string_view payload,
   if (media == "application/x-protobuf") {
     if (payload.size() > static_cast<size_t>(std::numeric_limits<int>::max()) ||
         !req->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-      return Status::InvalidArgument("OTLP: cannot parse ExportLogsServiceRequest: malformed protobuf");
+      return Status::InvalidArgument(
+          "OTLP: cannot parse ExportLogsServiceRequest: malformed protobuf");
     }
     return Status::OK();
   }
@@ -300,12 +326,24 @@ Status ParseOtlp(std::string_view media, std::string_view payload,
 }  // namespace
 
 const std::vector<std::string>& DefaultOtlpIndexLabelAttributes() {
-  static const std::vector<std::string> kDefault = {
-      "service.name", "service.namespace", "service.instance.id", "deployment.environment",
-      "deployment.environment.name", "cloud.region", "cloud.availability_zone", "k8s.cluster.name",
-      "k8s.namespace.name", "k8s.pod.name", "k8s.container.name", "container.name",
-      "k8s.replicaset.name", "k8s.deployment.name", "k8s.statefulset.name", "k8s.daemonset.name",
-      "k8s.cronjob.name", "k8s.job.name"};
+  static const std::vector<std::string> kDefault = {"service.name",
+                                                    "service.namespace",
+                                                    "service.instance.id",
+                                                    "deployment.environment",
+                                                    "deployment.environment.name",
+                                                    "cloud.region",
+                                                    "cloud.availability_zone",
+                                                    "k8s.cluster.name",
+                                                    "k8s.namespace.name",
+                                                    "k8s.pod.name",
+                                                    "k8s.container.name",
+                                                    "container.name",
+                                                    "k8s.replicaset.name",
+                                                    "k8s.deployment.name",
+                                                    "k8s.statefulset.name",
+                                                    "k8s.daemonset.name",
+                                                    "k8s.cronjob.name",
+                                                    "k8s.job.name"};
   return kDefault;
 }
 
@@ -330,16 +368,16 @@ std::string NormalizeOtlpLabelName(std::string_view name) {
   return out;
 }
 
-Result<PushRequest> DecodeOtlpLogs(std::string_view content_type,
-                                   std::string_view content_encoding, std::string_view body,
-                                   const OtlpOptions& options) {
+Result<PushRequest> DecodeOtlpLogs(std::string_view content_type, std::string_view content_encoding,
+                                   std::string_view body, const OtlpOptions& options) {
   if (!content_encoding.empty() && content_encoding != "gzip" && content_encoding != "zstd") {
     return Status::InvalidArgument("unsupported content encoding " + std::string(content_encoding) +
                                    ": only gzip and zstd are supported");
   }
   auto media = ParseMediaType(content_type);
   if (!media.ok() || (*media != "application/x-protobuf" && *media != "application/json")) {
-    return Status::InvalidArgument("content type: " + std::string(content_type) + " is not supported");
+    return Status::InvalidArgument("content type: " + std::string(content_type) +
+                                   " is not supported");
   }
   std::string decoded;
   std::string_view payload = body;
@@ -353,7 +391,8 @@ Result<PushRequest> DecodeOtlpLogs(std::string_view content_type,
                             std::to_string(options.max_decompressed_bytes) + " bytes");
   }
   google::protobuf::Arena arena;
-  auto* req = google::protobuf::Arena::CreateMessage<pb_collector::ExportLogsServiceRequest>(&arena);
+  auto* req =
+      google::protobuf::Arena::CreateMessage<pb_collector::ExportLogsServiceRequest>(&arena);
   SKALD_RETURN_IF_ERROR(ParseOtlp(*media, payload, req));
   return MapRequest(req, options);
 }

@@ -52,9 +52,8 @@ struct OtlpOptions {
 // `unsupported content encoding <x>: only gzip and zstd are supported`, or a
 // decode error (malformed protobuf/JSON, bad trace_id/span_id hex);
 // TooLarge when the decompressed body passes the cap.
-Result<PushRequest> DecodeOtlpLogs(std::string_view content_type,
-                                   std::string_view content_encoding, std::string_view body,
-                                   const OtlpOptions& options);
+Result<PushRequest> DecodeOtlpLogs(std::string_view content_type, std::string_view content_encoding,
+                                   std::string_view body, const OtlpOptions& options);
 
 // The OTel -> Prometheus label namer Loki uses: every character other than
 // an ASCII letter or digit becomes `_`; a leading digit gets a `key_`

@@ -2,6 +2,7 @@
 // The JSON half lives in push_json_codec.cc.
 #include "common/push_codec.h"
 
+#include <google/protobuf/arena.h>
 #include <snappy.h>
 
 #include <algorithm>
@@ -11,8 +12,6 @@
 #include <memory>
 #include <set>
 #include <utility>
-
-#include <google/protobuf/arena.h>
 
 #include "push.pb.h"
 
@@ -42,8 +41,8 @@ Result<int64_t> TimestampToNanos(int64_t seconds, int32_t nanos) {
   }
   constexpr int64_t kMaxSec = std::numeric_limits<int64_t>::max() / 1'000'000'000;
   constexpr int64_t kMinSec = std::numeric_limits<int64_t>::min() / 1'000'000'000;
-  if (seconds > kMaxSec || (seconds == kMaxSec && nanos > std::numeric_limits<int64_t>::max() %
-                                                              1'000'000'000)) {
+  if (seconds > kMaxSec ||
+      (seconds == kMaxSec && nanos > std::numeric_limits<int64_t>::max() % 1'000'000'000)) {
     return std::numeric_limits<int64_t>::max();
   }
   if (seconds < kMinSec) return std::numeric_limits<int64_t>::min();
@@ -86,16 +85,16 @@ Status ConvertMessage(logproto::PushRequest* msg, PushRequest* out) {
     for (logproto::EntryAdapter& e : *s.mutable_entries()) {
       Entry& entry = stream.entries.emplace_back();
       // An absent timestamp is Go's zero time.Time (0001-01-01).
-      auto ts = e.has_timestamp()
-                    ? TimestampToNanos(e.timestamp().seconds(), e.timestamp().nanos())
-                    : Result<int64_t>(std::numeric_limits<int64_t>::min());
+      auto ts = e.has_timestamp() ? TimestampToNanos(e.timestamp().seconds(), e.timestamp().nanos())
+                                  : Result<int64_t>(std::numeric_limits<int64_t>::min());
       if (!ts.ok()) return ts.status();
       entry.timestamp_ns = *ts;
       entry.line = std::move(*e.mutable_line());
       if (e.structuredmetadata_size() > 0) {
         entry.metadata.reserve(e.structuredmetadata_size());
         for (logproto::LabelPairAdapter& p : *e.mutable_structuredmetadata()) {
-          entry.metadata.push_back(Label{std::move(*p.mutable_name()), std::move(*p.mutable_value())});
+          entry.metadata.push_back(
+              Label{std::move(*p.mutable_name()), std::move(*p.mutable_value())});
         }
       }
     }
@@ -180,7 +179,9 @@ bool IsTokenChar(char c) {
   return u > 0x20 && u < 0x7f && !IsTSpecial(c);
 }
 
-bool IsGoSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+bool IsGoSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
 
 std::string_view TrimLeft(std::string_view s) {
   while (!s.empty() && IsGoSpace(s.front())) s.remove_prefix(1);
@@ -245,7 +246,8 @@ Status CheckMediaType(std::string_view mt) {
   if (rest.empty()) return Status::OK();
   if (rest[0] != '/') return Status::InvalidArgument("mime: expected slash after first token");
   rest.remove_prefix(1);
-  if (ConsumeToken(&rest).empty()) return Status::InvalidArgument("mime: expected token after slash");
+  if (ConsumeToken(&rest).empty())
+    return Status::InvalidArgument("mime: expected token after slash");
   if (!rest.empty()) return Status::InvalidArgument("mime: unexpected content after media subtype");
   return Status::OK();
 }

@@ -41,11 +41,11 @@ Status SimdError(simdjson::error_code e, std::string_view where) {
 }
 
 // Evaluates a simdjson call; on error returns it as InvalidArgument at `where`.
-#define SKALD_SJ(expr, where)                                       \
-  do {                                                              \
-    if (auto _sj_err = (expr); _sj_err != simdjson::SUCCESS) {      \
-      return SimdError(_sj_err, where);                             \
-    }                                                               \
+#define SKALD_SJ(expr, where)                                  \
+  do {                                                         \
+    if (auto _sj_err = (expr); _sj_err != simdjson::SUCCESS) { \
+      return SimdError(_sj_err, where);                        \
+    }                                                          \
   } while (0)
 
 std::string At(std::string_view base, size_t i) {
@@ -125,7 +125,8 @@ Status DecodeV1Entry(od::array& arr, Entry* entry, std::string_view where, size_
       }
       entry->timestamp_ns = ns;
     } else if (i == 1) {
-      if (t != od::json_type::string) return JsonError(At(where, index), "line must be a JSON string");
+      if (t != od::json_type::string)
+        return JsonError(At(where, index), "line must be a JSON string");
       SKALD_SJ(v.get_string().get(s), At(where, index));
       entry->line.assign(s);
     } else {
@@ -299,7 +300,8 @@ Status DecodeLegacyEntry(od::object& obj, Entry* entry, std::string_view where) 
       SKALD_RETURN_IF_ERROR(DecodeLegacyString(f.value(), &ts, where, "ts"));
       if (ts.empty()) continue;
       auto ns = ParseRFC3339(ts);
-      if (!ns.ok()) return JsonError(where, "ts \"" + ts + "\" is not RFC3339: " + ns.status().message());
+      if (!ns.ok())
+        return JsonError(where, "ts \"" + ts + "\" is not RFC3339: " + ns.status().message());
       entry->timestamp_ns = *ns;
     } else if (FoldKey(key, "line")) {
       SKALD_RETURN_IF_ERROR(DecodeLegacyString(f.value(), &entry->line, where, "line"));

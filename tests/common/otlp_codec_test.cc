@@ -52,7 +52,8 @@ ExportLogsServiceRequest HandBuiltRequest() {
   PutStr(nested->mutable_value()->mutable_kvlist_value()->mutable_values(), "id", "u1");
   rec->set_dropped_attributes_count(2);
   rec->set_flags(1);
-  rec->set_trace_id(std::string("\x5b\x8e\xff\xf7\x98\x03\x81\x03\xd2\x69\xb6\x33\x81\x3f\xc6\x0c", 16));
+  rec->set_trace_id(
+      std::string("\x5b\x8e\xff\xf7\x98\x03\x81\x03\xd2\x69\xb6\x33\x81\x3f\xc6\x0c", 16));
   rec->set_span_id(std::string("\xee\xe1\x9b\x7e\xc3\xc1\xb1\x74", 8));
   return req;
 }
@@ -148,7 +149,8 @@ TEST_CASE("otlp sets service_name to unknown_service when service.name is missin
     ExportLogsServiceRequest req;
     auto* rl = req.add_resource_logs();
     PutStr(rl->mutable_resource()->mutable_attributes(), "k8s.namespace.name", "ns");
-    if (value != nullptr) PutStr(rl->mutable_resource()->mutable_attributes(), "service.name", value);
+    if (value != nullptr)
+      PutStr(rl->mutable_resource()->mutable_attributes(), "service.name", value);
     rl->add_scope_logs()->add_log_records()->mutable_body()->set_string_value("x");
     auto got = DecodeProto(req);
     REQUIRE(got.ok());
@@ -253,9 +255,11 @@ TEST_CASE("otlp rejects malformed protobuf, JSON and ids") {
   CHECK_FALSE(Decode("application/x-protobuf", "", "\x0a\xff\xff\xff").ok());
   CHECK_FALSE(Decode("application/json", "", "{not json").ok());
   CHECK_FALSE(Decode("application/json", "", R"({"resourceLogs":5})").ok());
-  for (const char* id : {"zz8efff798038103d269b633813fc60c", "5b8e", "5b8efff798038103d269b633813fc60c00"}) {
-    std::string body = std::string(R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"traceId":")") + id +
-                       R"("}]}]}]})";
+  for (const char* id :
+       {"zz8efff798038103d269b633813fc60c", "5b8e", "5b8efff798038103d269b633813fc60c00"}) {
+    std::string body =
+        std::string(R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"traceId":")") + id +
+        R"("}]}]}]})";
     auto got = Decode("application/json", "", body);
     CHECK_MESSAGE(got.status().code() == StatusCode::kInvalidArgument, id);
   }
@@ -264,7 +268,8 @@ TEST_CASE("otlp rejects malformed protobuf, JSON and ids") {
 TEST_CASE("otlp stops a zip bomb at the cap") {
   OtlpOptions opts;
   opts.max_decompressed_bytes = 1 << 20;
-  auto got = DecodeOtlpLogs("application/json", "gzip", GzipCompress(std::string(8 << 20, ' ')), opts);
+  auto got =
+      DecodeOtlpLogs("application/json", "gzip", GzipCompress(std::string(8 << 20, ' ')), opts);
   REQUIRE_FALSE(got.ok());
   CHECK(got.status().code() == StatusCode::kTooLarge);
 }

@@ -19,7 +19,8 @@ PushRequest SampleRequest() {
   a.labels = R"({env="prod", job="api"})";
   a.entries.push_back(Entry{1700000000000000000, "plain line", {}});
   a.entries.push_back(Entry{1700000000000000001, "", {}});  // empty line
-  a.entries.push_back(Entry{1700000000123456789, "héllo wörld ✓ \"quoted\" \\ <html>&",
+  a.entries.push_back(Entry{1700000000123456789,
+                            "héllo wörld ✓ \"quoted\" \\ <html>&",
                             {{"trace_id", "abc123"}, {"user", "ünïcode"}}});
   req.streams.push_back(a);
   PushStream b;
@@ -97,7 +98,8 @@ TEST_CASE("push protobuf round-trips timestamps before the epoch and at the int6
 
 TEST_CASE("push protobuf keeps invalid UTF-8 bytes in lines and labels") {
   PushRequest req;
-  req.streams.push_back(PushStream{"{a=\"\xff\"}", {Entry{5, "bad \xc3\x28 utf8", {{"m", "\xfe"}}}}});
+  req.streams.push_back(
+      PushStream{"{a=\"\xff\"}", {Entry{5, "bad \xc3\x28 utf8", {{"m", "\xfe"}}}}});
   auto got = DecodePushProtobuf(EncodePushProtobuf(req));
   REQUIRE(got.ok());
   CheckSame(*got, req);
@@ -105,7 +107,8 @@ TEST_CASE("push protobuf keeps invalid UTF-8 bytes in lines and labels") {
 
 TEST_CASE("push protobuf decodes a huge label string") {
   PushRequest req;
-  req.streams.push_back(PushStream{"{a=\"" + std::string(20 << 20, 'v') + "\"}", {Entry{1, "x", {}}}});
+  req.streams.push_back(
+      PushStream{"{a=\"" + std::string(20 << 20, 'v') + "\"}", {Entry{1, "x", {}}}});
   auto got = DecodePushProtobuf(EncodePushProtobuf(req));
   REQUIRE(got.ok());
   CHECK(got->streams[0].labels.size() == req.streams[0].labels.size());
@@ -129,8 +132,9 @@ TEST_CASE("push protobuf rejects bad snappy") {
   const std::string proto = EncodePushProtobuf(SampleRequest());
   std::string raw;
   REQUIRE(snappy::Uncompress(proto.data(), proto.size(), &raw));
-  for (const std::string& bad : {std::string("not snappy at all"), std::string("\xff\xff\xff\xff\xff"),
-                                 proto.substr(0, proto.size() / 2), raw}) {
+  for (const std::string& bad :
+       {std::string("not snappy at all"), std::string("\xff\xff\xff\xff\xff"),
+        proto.substr(0, proto.size() / 2), raw}) {
     auto got = DecodePushProtobuf(bad);
     REQUIRE_FALSE(got.ok());
     CHECK(got.status().code() == StatusCode::kInvalidArgument);
@@ -168,9 +172,10 @@ TEST_CASE("push protobuf rejects timestamps outside Go's time range") {
     int32_t nanos;
     const char* what;
   };
-  for (const Case& c : {Case{0, -1, "nanos not in range"}, Case{0, 1'000'000'000, "nanos not in range"},
-                        Case{kMinProtoTimestampSeconds - 1, 0, "before 0001-01-01"},
-                        Case{kMaxProtoTimestampSeconds, 0, "after 10000-01-01"}}) {
+  for (const Case& c :
+       {Case{0, -1, "nanos not in range"}, Case{0, 1'000'000'000, "nanos not in range"},
+        Case{kMinProtoTimestampSeconds - 1, 0, "before 0001-01-01"},
+        Case{kMaxProtoTimestampSeconds, 0, "after 10000-01-01"}}) {
     auto got = DecodePushProtobuf(ProtoWithTimestamp(c.seconds, c.nanos));
     REQUIRE_FALSE(got.ok());
     CHECK(got.status().code() == StatusCode::kInvalidArgument);
@@ -203,8 +208,8 @@ TEST_CASE("push body decodes protobuf and JSON under every Content-Encoding") {
 
 TEST_CASE("push body parses the media type: parameters and case are fine") {
   const std::string json = EncodePushJson(SampleRequest());
-  for (const char* ct : {"application/json; charset=utf-8", "Application/JSON", " application/json ;",
-                         "application/json;charset=\"utf-8\""}) {
+  for (const char* ct : {"application/json; charset=utf-8", "Application/JSON",
+                         " application/json ;", "application/json;charset=\"utf-8\""}) {
     auto got = DecodeAs(ct, "", json);
     CHECK_MESSAGE(got.ok(), ct << ": " << got.status().message());
   }
@@ -212,7 +217,8 @@ TEST_CASE("push body parses the media type: parameters and case are fine") {
 
 TEST_CASE("push body treats any non-JSON media type as snappy protobuf") {
   const std::string pb = EncodePushProtobuf(SampleRequest());
-  for (const char* ct : {"application/x-protobuf", "text/plain", "application/octet-stream", "text"}) {
+  for (const char* ct :
+       {"application/x-protobuf", "text/plain", "application/octet-stream", "text"}) {
     CHECK_MESSAGE(DecodeAs(ct, "", pb).ok(), ct);
   }
   auto json_as_pb = DecodeAs("application/x-protobuf", "", EncodePushJson(SampleRequest()));
@@ -229,11 +235,14 @@ TEST_CASE("push body without Content-Type fails with Go's mime error") {
 
 TEST_CASE("push body rejects malformed media types") {
   CHECK(ParseMediaType("application/").status().message() == "mime: expected token after slash");
-  CHECK(ParseMediaType("application json").status().message() == "mime: expected slash after first token");
-  CHECK(ParseMediaType("a/b c").status().message() == "mime: unexpected content after media subtype");
+  CHECK(ParseMediaType("application json").status().message() ==
+        "mime: expected slash after first token");
+  CHECK(ParseMediaType("a/b c").status().message() ==
+        "mime: unexpected content after media subtype");
   CHECK(ParseMediaType("a/b; x").status().message() == "mime: invalid media parameter");
   CHECK(ParseMediaType("a/b; x=1; X=2").status().message() == "mime: duplicate parameter name");
-  CHECK(ParseMediaType("a/b; x=\"unterminated").status().message() == "mime: invalid media parameter");
+  CHECK(ParseMediaType("a/b; x=\"unterminated").status().message() ==
+        "mime: invalid media parameter");
   CHECK(*ParseMediaType("Text/Plain; q=\"a\\\"b\"") == "text/plain");
 }
 
