@@ -126,6 +126,13 @@ size_t Utf8Len(std::string_view s, size_t i) {
   return n;
 }
 
+// Longest unit suffix (`1h30m`, `2.5KiB`) the lexer tries after a number;
+// longer runs are not durations or sizes. Bounds the look-ahead so inputs
+// like `1.1.1.1...` lex in linear time.
+constexpr size_t kMaxUnitSuffixBytes = 64;
+// Longest `--flag` candidate looked at.
+constexpr size_t kMaxFlagBytes = 16;
+
 class Lexer {
  public:
   explicit Lexer(std::string_view src) : src_(src) {}
@@ -404,7 +411,7 @@ class Lexer {
   std::optional<Token> TrySuffix(const std::string& number) {
     auto collect = [&](auto accept) {
       size_t p = pos_;
-      while (p < src_.size() && !IsSpace(src_[p])) {
+      while (p < src_.size() && !IsSpace(src_[p]) && p - pos_ <= kMaxUnitSuffixBytes) {
         if (src_[p] == '\xC2' && p + 1 < src_.size() && src_[p + 1] == '\xB5' && accept('u')) {
           p += 2;  // 'µ'
           continue;
@@ -412,7 +419,7 @@ class Lexer {
         if (!accept(src_[p])) break;
         ++p;
       }
-      return p - pos_;
+      return p - pos_ > kMaxUnitSuffixBytes ? 0 : p - pos_;
     };
     size_t n = collect([](char c) {
       return IsDigit(c) || c == '.' || c == 'n' || c == 'u' || c == 'm' || c == 's' || c == 'h' ||
@@ -447,7 +454,10 @@ class Lexer {
   std::optional<Token> LexDashSpecial() {
     if (Peek(1) == '-') {
       size_t p = pos_ + 1;
-      while (p < src_.size() && (IsAsciiLetter(src_[p]) || src_[p] == '-')) ++p;
+      while (p < src_.size() && (IsAsciiLetter(src_[p]) || src_[p] == '-') &&
+             p - pos_ <= kMaxFlagBytes) {
+        ++p;
+      }
       std::string_view flag = src_.substr(pos_, p - pos_);
       if (flag == "--strict" || flag == "--keep-empty") {
         AdvanceBytes(flag.size());

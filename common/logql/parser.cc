@@ -162,6 +162,14 @@ Status Parser::Semantic(const std::string& msg) {
   return Status::InvalidArgument("parse error : " + msg);
 }
 
+Status Parser::Enter() {
+  if (++depth_ > kMaxNestingDepth) {
+    return Semantic("query is nested too deeply (max " + std::to_string(kMaxNestingDepth) +
+                    " levels)");
+  }
+  return Status::OK();
+}
+
 void Parser::Defer(const Expr* node, std::string msg) {
   deferred_.emplace(node, std::move(msg));
 }
@@ -175,6 +183,8 @@ Status Parser::ParseRoot(std::unique_ptr<Expr>* out) {
 }
 
 Status Parser::ParseBinary(int min_prec, std::unique_ptr<Expr>* out) {
+  DepthGuard guard(&depth_);
+  SKALD_RETURN_IF_ERROR(Enter());
   std::unique_ptr<Expr> lhs;
   SKALD_RETURN_IF_ERROR(ParseOperand(&lhs));
   while (true) {
@@ -477,6 +487,8 @@ Status Parser::ParseVector(std::unique_ptr<Expr>* out) {
 //   ( sel [pipeline] [unwrap] ) RANGE [offset]     ( sel ) RANGE [offset] [unwrap]
 //   ( logRange )
 Status Parser::ParseLogRange(LogRange* out) {
+  DepthGuard guard(&depth_);
+  SKALD_RETURN_IF_ERROR(Enter());
   if (PeekKind() == Tok::kOpenParen) {
     Take();
     if (PeekKind() == Tok::kOpenParen) {

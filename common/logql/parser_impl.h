@@ -20,6 +20,11 @@
 
 namespace skald::common::logql::internal {
 
+// Deepest nesting of parentheses, operators and label-filter chains the
+// parser accepts; deeper queries fail with `parse error : query is nested
+// too deeply (max 1000 levels)` instead of exhausting the stack.
+constexpr int kMaxNestingDepth = 1000;
+
 class Parser {
  public:
   explicit Parser(std::vector<Token> tokens) : toks_(std::move(tokens)) {}
@@ -77,8 +82,17 @@ class Parser {
   Status ParseLabelFilterPrimary(std::unique_ptr<LabelFilter>* out);
   bool StartsLabelFilter() const;
 
+  // Counts one nesting level for its lifetime; Enter() fails past the cap.
+  Status Enter();
+  struct DepthGuard {
+    explicit DepthGuard(int* d) : depth(d) {}
+    ~DepthGuard() { --*depth; }
+    int* depth;
+  };
+
   std::vector<Token> toks_;
   size_t pos_ = 0;
+  int depth_ = 0;
   std::unordered_map<const Expr*, std::string> deferred_;
 };
 

@@ -391,6 +391,8 @@ bool Parser::StartsLabelFilter() const {
 // juxtaposition have no precedence, so yacc always shifts and their right
 // operand extends over the rest of the filter.
 Status Parser::ParseLabelFilter(int min_prec, std::unique_ptr<LabelFilter>* out) {
+  DepthGuard guard(&depth_);
+  SKALD_RETURN_IF_ERROR(Enter());
   std::unique_ptr<LabelFilter> left;
   SKALD_RETURN_IF_ERROR(ParseLabelFilterPrimary(&left));
   while (true) {

@@ -168,18 +168,23 @@ std::vector<std::vector<const Stage*>> GroupStages(const LogSelectorExpr& s) {
   return groups;
 }
 
-std::string ChainString(const std::vector<const Stage*>& chain, size_t n) {
+// Loki's LineFilterExpr.Pretty: while a chain is too long its last filter
+// goes to a new line; so the longest prefix that fits (at least one filter)
+// stays on the first line and every later filter gets its own line.
+std::string ChainPretty(const std::vector<const Stage*>& chain, int level) {
   std::vector<std::string> parts;
-  for (size_t i = 0; i < n; ++i) parts.push_back(ToString(*chain[i]));
-  return Join(parts, " ");
-}
-
-// Loki's LineFilterExpr.Pretty: a too-long chain puts its last filter on a
-// new line and recurses into the rest.
-std::string ChainPretty(const std::vector<const Stage*>& chain, size_t n, int level) {
-  std::string whole = ChainString(chain, n);
-  if (!NeedSplit(whole) || n == 1) return Indent(level) + whole;
-  return ChainPretty(chain, n - 1, level) + "\n" + Indent(level) + ToString(*chain[n - 1]);
+  for (const Stage* s : chain) parts.push_back(ToString(*s));
+  size_t keep = 1, width = parts[0].size();
+  while (keep < parts.size() && width + 1 + parts[keep].size() <= kMaxCharsPerLine) {
+    width += 1 + parts[keep].size();
+    ++keep;
+  }
+  std::string out = Indent(level);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out += i < keep ? " " : "\n" + Indent(level);
+    out += parts[i];
+  }
+  return out;
 }
 
 std::string Pretty(const Expr& e, int level);
@@ -192,7 +197,7 @@ std::string SelectorPretty(const LogSelectorExpr& s, int level) {
   for (size_t i = 0; i < groups.size(); ++i) {
     const auto& g = groups[i];
     if (g.front()->kind() == StageKind::kLineFilter) {
-      out += ChainPretty(g, g.size(), level + 1);
+      out += ChainPretty(g, level + 1);
     } else if (g.front()->kind() == StageKind::kDecolorize) {
       out += ToString(*g.front());  // Loki prints it without indentation
     } else {
@@ -345,8 +350,12 @@ std::string ToString(const Expr& e) {
       const auto& b = e.As<BinaryExpr>();
       return "(" + ToString(*b.lhs) + " " + BinaryOpString(b) + " " + ToString(*b.rhs) + ")";
     }
-    case ExprKind::kLiteral:
-      return FormatGoFloatV(e.As<LiteralExpr>().value);
+    case ExprKind::kLiteral: {
+      // Loki prints -0 as "-0", which its own lexer reads as a duration;
+      // we print 0 so the output stays valid LogQL.
+      double v = e.As<LiteralExpr>().value;
+      return FormatGoFloatV(v == 0 ? 0.0 : v);
+    }
     case ExprKind::kVector:
       return "vector(" + GoPercentF(e.As<VectorExpr>().value) + ")";
     case ExprKind::kLabelReplace: {
