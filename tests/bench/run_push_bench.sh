@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Push benchmark: generates a corpus with genlogs.py, starts skald on a fresh
+# data dir, replays the corpus with push_loadgen (1 MiB protobuf+snappy
+# batches over keep-alive connections), flushes, and reports:
+#   lines/s, server CPU seconds per million lines (/proc/<pid>/stat utime+stime),
+#   peak RSS (VmHWM), on-disk bytes (chunks + index + wal) vs raw line bytes.
+#
+# Usage: tests/bench/run_push_bench.sh [lines] [streams] [connections]
+# Env:   BUILD_DIR (default ./build; configured with -DSKALD_BENCH=ON and the
+#        `skald` and `push_loadgen` targets built), SHARED_DIR (default ../shared).
+# Only loopback traffic; bounded by the corpus size.
+set -euo pipefail
+LINES=${1:-200000}
+STREAMS=${2:-200}
+CONNS=${3:-4}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+SHARED_DIR=${SHARED_DIR:-$ROOT/../shared}
+SKALD=$BUILD_DIR/server/skald
+LOADGEN=$BUILD_DIR/tests/bench/push_loadgen
+for b in "$SKALD" "$LOADGEN"; do
+  [[ -x $b ]] || { echo "missing $b (build skald and push_loadgen with -DSKALD_BENCH=ON)" >&2; exit 2; }
+done
+
+WORK=$(mktemp -d /tmp/skald-push-bench.XXXXXX)
+trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
+python3 "$SHARED_DIR/bench/genlogs.py" --out "$WORK/corpus" --format push --lines "$LINES" --streams "$STREAMS" --quiet
+RAW=$(python3 -c "import json,sys; print(sum(len(json.loads(l)['line'].encode()) for l in open(sys.argv[1])))" "$WORK/corpus/push.jsonl")
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > "$WORK/config.yaml" <<YAML
+limits_config:
+  ingestion_rate_mb: 100000
+  ingestion_burst_size_mb: 100000
+  per_stream_rate_limit: 100GB
+  per_stream_rate_limit_burst: 100GB
+YAML
+"$SKALD" -config.file="$WORK/config.yaml" -server.http-listen-address=127.0.0.1 \
+  -server.http-listen-port="$PORT" -common.path-prefix="$WORK/data" > "$WORK/skald.log" 2>&1 &
+PID=$!
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$PORT/ready" > /dev/null 2>&1 && break
+  sleep 0.1
+done
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
+HZ=$(getconf CLK_TCK)
+T0=$(cpu_ticks)
+"$LOADGEN" --url "http://127.0.0.1:$PORT" --file "$WORK/corpus/push.jsonl" --connections "$CONNS" | tee "$WORK/loadgen.out"
+T1=$(cpu_ticks)
+curl -sf -X POST "http://127.0.0.1:$PORT/flush" > /dev/null
+T2=$(cpu_ticks)
+HWM=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
+DISK=$(du -sb "$WORK/data" | awk '{print $1}')
+CHUNKS=$(du -sb "$WORK/data/chunks" 2>/dev/null | awk '{print $1}')
+STATS=$(curl -sf "http://127.0.0.1:$PORT/loki/api/v1/index/stats?query=%7Bapp%3D~%22.%2B%22%7D&start=0&end=$(( $(date +%s%N) + 3600000000000 ))")
+python3 - "$LINES" "$RAW" "$HZ" "$T0" "$T1" "$T2" "$HWM" "$DISK" "${CHUNKS:-0}" "$STATS" "$WORK/loadgen.out" <<'PY'
+import json, re, sys
+lines, raw, hz, t0, t1, t2, hwm, disk, chunks, stats, out = sys.argv[1:]
+lines, raw, hz = int(lines), int(raw), int(hz)
+push_cpu = (int(t1) - int(t0)) / hz
+flush_cpu = (int(t2) - int(t1)) / hz
+lps = re.search(r"lines_per_sec=(\d+)", open(out).read()).group(1)
+print("lines=%d raw_line_bytes=%d" % (lines, raw))
+print("lines_per_sec=%s" % lps)
+print("server_cpu_s_per_million_lines push=%.2f push+flush=%.2f" % (push_cpu * 1e6 / lines, (push_cpu + flush_cpu) * 1e6 / lines))
+print("peak_rss_mib=%.1f" % (int(hwm) / 1024))
+print("on_disk_bytes=%s (chunks %s) ratio_vs_raw=%.3f chunks_vs_raw=%.3f" % (disk, chunks, int(disk) / raw, int(chunks) / raw))
+print("index_stats=%s" % stats)
+PY
