@@ -19,6 +19,10 @@ namespace skald::server::logql {
 common::Result<std::vector<std::shared_ptr<const log::Stage>>> BuildStages(
     const std::vector<std::unique_ptr<common::logql::Stage>>& stages);
 
+// The executable form of one label filter expression (also used for the
+// post-unwrap filters of metric queries).
+common::Result<std::unique_ptr<log::Stage>> BuildLabelFilter(const common::logql::LabelFilter& f);
+
 // Hints implied by `expr` for the stream labelled `stream` (CONTRACT §3.3,
 // DESIGN "Read path"): positive `|=` literals before any line rewrite,
 // structured-metadata equalities before any parser, and json/logfmt field
