@@ -12,9 +12,6 @@ namespace skald::common::logql {
 
 namespace {
 
-// Loki's maxCharsPerLine: longer expressions are split by FormatQuery.
-constexpr size_t kMaxCharsPerLine = 100;
-
 std::string Indent(int level) { return std::string(static_cast<size_t>(level) * 2, ' '); }
 
 std::string Join(const std::vector<std::string>& v, const char* sep) {
@@ -154,7 +151,7 @@ std::string VectorAggString(const VectorAggregationExpr& v) {
 
 // ------------------------------------------------------------- pretty
 
-bool NeedSplit(const std::string& s) { return s.size() > kMaxCharsPerLine; }
+bool NeedSplit(const std::string& s, size_t max) { return s.size() > max; }
 
 // A pipeline as Loki groups it: consecutive line filters form one chain.
 std::vector<std::vector<const Stage*>> GroupStages(const LogSelectorExpr& s) {
@@ -171,11 +168,11 @@ std::vector<std::vector<const Stage*>> GroupStages(const LogSelectorExpr& s) {
 // Loki's LineFilterExpr.Pretty: while a chain is too long its last filter
 // goes to a new line; so the longest prefix that fits (at least one filter)
 // stays on the first line and every later filter gets its own line.
-std::string ChainPretty(const std::vector<const Stage*>& chain, int level) {
+std::string ChainPretty(const std::vector<const Stage*>& chain, int level, size_t max) {
   std::vector<std::string> parts;
   for (const Stage* s : chain) parts.push_back(ToString(*s));
   size_t keep = 1, width = parts[0].size();
-  while (keep < parts.size() && width + 1 + parts[keep].size() <= kMaxCharsPerLine) {
+  while (keep < parts.size() && width + 1 + parts[keep].size() <= max) {
     width += 1 + parts[keep].size();
     ++keep;
   }
@@ -187,17 +184,17 @@ std::string ChainPretty(const std::vector<const Stage*>& chain, int level) {
   return out;
 }
 
-std::string Pretty(const Expr& e, int level);
+std::string Pretty(const Expr& e, int level, size_t max);
 
-std::string SelectorPretty(const LogSelectorExpr& s, int level) {
+std::string SelectorPretty(const LogSelectorExpr& s, int level, size_t max) {
   std::string whole = ToString(s);
-  if (s.stages.empty() || !NeedSplit(whole)) return Indent(level) + whole;
+  if (s.stages.empty() || !NeedSplit(whole, max)) return Indent(level) + whole;
   std::string out = Indent(level) + SelectorString(s) + "\n";
   auto groups = GroupStages(s);
   for (size_t i = 0; i < groups.size(); ++i) {
     const auto& g = groups[i];
     if (g.front()->kind() == StageKind::kLineFilter) {
-      out += ChainPretty(g, level + 1);
+      out += ChainPretty(g, level + 1, max);
     } else if (g.front()->kind() == StageKind::kDecolorize) {
       out += ToString(*g.front());  // Loki prints it without indentation
     } else {
@@ -208,8 +205,8 @@ std::string SelectorPretty(const LogSelectorExpr& s, int level) {
   return out;
 }
 
-std::string LogRangePretty(const LogRange& r, int level) {
-  std::string s = SelectorPretty(*r.selector, level);
+std::string LogRangePretty(const LogRange& r, int level, size_t max) {
+  std::string s = SelectorPretty(*r.selector, level, max);
   if (r.unwrap) {
     const Unwrap& u = *r.unwrap;
     s += "\n" + Indent(level + 1) + "| unwrap ";
@@ -225,24 +222,24 @@ std::string LogRangePretty(const LogRange& r, int level) {
   return s;
 }
 
-std::string Pretty(const Expr& e, int level) {
+std::string Pretty(const Expr& e, int level, size_t max) {
   std::string whole = ToString(e);
   switch (e.kind()) {
     case ExprKind::kLogSelector:
-      return SelectorPretty(e.As<LogSelectorExpr>(), level);
+      return SelectorPretty(e.As<LogSelectorExpr>(), level, max);
     case ExprKind::kLiteral:
     case ExprKind::kVector:
       return Indent(level) + whole;
     default:
       break;
   }
-  if (!NeedSplit(whole)) return Indent(level) + whole;
+  if (!NeedSplit(whole, max)) return Indent(level) + whole;
   switch (e.kind()) {
     case ExprKind::kRangeAggregation: {
       const auto& r = e.As<RangeAggregationExpr>();
       std::string s = Indent(level) + std::string(RangeOpName(r.op)) + "(\n";
       if (r.param) s += Indent(level + 1) + FormatGoFloatV(*r.param) + ",\n";
-      s += LogRangePretty(r.range, level + 1);
+      s += LogRangePretty(r.range, level + 1, max);
       s += "\n" + Indent(level) + ")";
       if (r.grouping) s += GroupingPretty(*r.grouping);
       return s;
@@ -254,19 +251,19 @@ std::string Pretty(const Expr& e, int level) {
           v.op == VectorOp::kApproxTopk || v.param != 0) {
         params.push_back(Indent(level + 1) + std::to_string(v.param));
       }
-      params.push_back(Pretty(*v.inner, level + 1));
+      params.push_back(Pretty(*v.inner, level + 1, max));
       std::string s = Indent(level) + std::string(VectorOpName(v.op)) + GroupingPretty(v.grouping);
       s += "(\n" + Join(params, ",\n") + "\n" + Indent(level) + ")";
       return s;
     }
     case ExprKind::kBinary: {
       const auto& b = e.As<BinaryExpr>();
-      return Pretty(*b.lhs, level + 1) + "\n" + Indent(level) + BinaryOpPretty(b) + "\n" +
-             Pretty(*b.rhs, level + 1);
+      return Pretty(*b.lhs, level + 1, max) + "\n" + Indent(level) + BinaryOpPretty(b) + "\n" +
+             Pretty(*b.rhs, level + 1, max);
     }
     case ExprKind::kLabelReplace: {
       const auto& l = e.As<LabelReplaceExpr>();
-      std::vector<std::string> params = {Pretty(*l.inner, level + 1)};
+      std::vector<std::string> params = {Pretty(*l.inner, level + 1, max)};
       for (const std::string* f : {&l.dst, &l.replacement, &l.src, &l.regex}) {
         params.push_back(Indent(level + 1) + GoQuote(*f));
       }
@@ -367,6 +364,8 @@ std::string ToString(const Expr& e) {
   return "";
 }
 
-std::string FormatQuery(const Expr& e) { return Pretty(e, 0); }
+std::string FormatQuery(const Expr& e, size_t max_line_chars) {
+  return Pretty(e, 0, max_line_chars);
+}
 
 }  // namespace skald::common::logql

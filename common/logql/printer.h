@@ -23,7 +23,11 @@ std::string ToString(const Expr& e);
 std::string ToString(const Stage& s);
 // Loki's String() of a label filter (`( a="1" , b>2 )`).
 std::string ToString(const LabelFilter& f);
-// Loki's Prettify(): what format_query returns.
-std::string FormatQuery(const Expr& e);
+// Loki's maxCharsPerLine: FormatQuery splits expressions longer than this.
+constexpr size_t kFormatMaxLineChars = 100;
+
+// Loki's Prettify(): what format_query returns. The width is a parameter
+// only so tests can use Loki's own test width (20).
+std::string FormatQuery(const Expr& e, size_t max_line_chars = kFormatMaxLineChars);
 
 }  // namespace skald::common::logql
