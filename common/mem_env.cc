@@ -288,7 +288,18 @@ Status MemEnv::CheckAppend() const {
   return append_error_;
 }
 
+void MemEnv::SetSyncHook(std::function<void()> hook) {
+  std::lock_guard<std::mutex> l(mu_);
+  sync_hook_ = std::move(hook);
+}
+
 Status MemEnv::CheckSync() {
+  std::function<void()> hook;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    hook = sync_hook_;
+  }
+  if (hook) hook();
   {
     std::lock_guard<std::mutex> l(mu_);
     if (!sync_error_.ok()) return sync_error_;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -56,6 +57,9 @@ class MemEnv final : public Env {
   Status Truncate(const std::string& path, uint64_t size);
   // XORs the byte at `offset` with `mask`. InvalidArgument past the end.
   Status CorruptByte(const std::string& path, uint64_t offset, uint8_t mask = 0x40);
+  // Called at the start of every WritableFile::Sync, outside MemEnv's locks
+  // (tests use it to hold a sync while other threads queue up). Empty: none.
+  void SetSyncHook(std::function<void()> hook);
   // Number of successful WritableFile::Sync calls so far.
   uint64_t SyncCount() const { return sync_count_.load(); }
 
@@ -73,6 +77,7 @@ class MemEnv final : public Env {
   std::set<std::string> locks_;                              // guarded by mu_
   Status append_error_;                                      // guarded by mu_
   Status sync_error_;                                        // guarded by mu_
+  std::function<void()> sync_hook_;                          // guarded by mu_
   std::atomic<uint64_t> sync_count_{0};
 };
 
