@@ -1,0 +1,338 @@
+#include "agent/agent.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <iostream>
+
+#include "agent/tail/container_metadata.h"
+#include "agent/tail/glob.h"
+#include "common/time.h"
+
+namespace skald::agent {
+
+using common::Status;
+
+struct Agent::Target {
+  std::string job;
+  std::string include;
+  std::string exclude;
+  std::map<std::string, std::string> labels;  // without __ labels
+  const ScrapeConfig* scrape = nullptr;
+};
+
+struct Agent::File {
+  uint64_t id = 0;
+  std::string path;
+  std::unique_ptr<tail::TailedFile> tf;
+  std::unique_ptr<pipeline::Pipeline> pipe;
+  std::map<std::string, std::string> labels;
+  int64_t rotated_at_ns = 0;
+};
+
+Agent::Agent(AgentOptions options, AgentRunOptions run)
+    : options_(std::move(options)), run_(run), clock_(common::Clock::Real()),
+      positions_(options_.positions.filename) {
+  read_lines_ = metrics_.AddCounter("promtail_read_lines_total", "Number of lines read.", {"path"});
+  read_bytes_ = metrics_.AddGauge("promtail_read_bytes_total", "Number of bytes read.", {"path"});
+  file_bytes_ = metrics_.AddGauge("promtail_file_bytes_total", "Number of bytes total.", {"path"});
+  files_active_ = metrics_.AddGauge("promtail_files_active_total", "Number of active files.");
+  dropped_ = metrics_.AddCounter(
+      "promtail_dropped_entries_total",
+      "Number of log entries dropped because failed to be sent to the ingester after all retries.",
+      {"host", "tenant", "reason"});
+  for (const ScrapeConfig& s : options_.scrape_configs) {
+    for (const StaticConfig& st : s.static_configs) {
+      Target t;
+      t.job = s.job_name;
+      t.scrape = &s;
+      for (const auto& [k, v] : st.labels) {
+        if (k == "__path__") {
+          t.include = v;
+        } else if (k == "__path_exclude__") {
+          t.exclude = v;
+        } else if (!k.starts_with("__")) {
+          t.labels[k] = v;
+        }
+      }
+      targets_.push_back(std::move(t));
+    }
+  }
+}
+
+Agent::~Agent() { Stop(); }
+
+Status Agent::Start() {
+  if (!run_.dry_run) SKALD_RETURN_IF_ERROR(positions_.Load(options_.positions.ignore_invalid_yaml));
+  if (!run_.dry_run) {
+    for (const client::ClientConfig& c : options_.clients) {
+      auto cl = std::make_unique<client::Client>(
+          c, [this](const std::vector<client::AckRef>& acks) { OnAcks(acks); }, &metrics_, clock_);
+      SKALD_RETURN_IF_ERROR(cl->Init());
+      clients_.push_back(std::move(cl));
+    }
+  }
+  if (!options_.server.disable) {
+    router_.Handle({"GET"}, "/ready", [this](const common::http::Request&) {
+      return ready_ ? common::http::Response::Text(200, "ready")
+                    : common::http::Response::Text(503, "not ready");
+    });
+    router_.Handle({"GET"}, "/metrics", [this](const common::http::Request&) {
+      common::http::Response r = common::http::Response::Text(200, metrics_.Expose());
+      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      return r;
+    });
+    common::http::HttpServerOptions so;
+    so.address = options_.server.http_listen_address;
+    so.port = static_cast<uint16_t>(options_.server.http_listen_port);
+    so.io_threads = 1;
+    so.worker_threads = 2;
+    so.shutdown_timeout = std::chrono::milliseconds(2000);
+    server_ = std::make_unique<common::http::HttpServer>(so, router_, &metrics_);
+    SKALD_RETURN_IF_ERROR(server_->Start());
+  }
+  reader_ = std::thread([this] { ReaderLoop(); });
+  ready_ = true;
+  return Status::OK();
+}
+
+uint16_t Agent::http_port() const { return server_ ? server_->port() : 0; }
+
+void Agent::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  ready_ = false;
+  if (reader_.joinable()) reader_.join();
+  int64_t timeout = options_.clients.empty() ? 0 : options_.clients[0].timeout_ns;
+  for (auto& c : clients_) c->Stop(timeout);
+  if (!run_.dry_run) SavePositions();
+  if (server_) server_->Stop();
+}
+
+void Agent::SyncTargets() {
+  for (const Target& t : targets_) {
+    for (const std::string& path : tail::ExpandGlob(t.include)) {
+      if (!t.exclude.empty() && tail::GlobMatch(t.exclude, path)) continue;
+      if (files_.contains(path)) continue;
+      OpenFile(path, t);
+    }
+  }
+  files_active_->Get()->Set(static_cast<double>(files_.size()));
+}
+
+void Agent::OpenFile(const std::string& path, const Target& t) {
+  uint64_t offset = positions_.Get(path).value_or(0);
+  auto tf = tail::TailedFile::Open(path, offset);
+  if (!tf.ok()) {
+    spdlog::warn("msg=\"cannot open file\" path={} err=\"{}\"", path, tf.status().message());
+    return;
+  }
+  auto pipe = pipeline::Pipeline::Create(t.scrape->pipeline_stages, t.scrape->file,
+                                         "pipeline_stages");
+  if (!pipe.ok()) return;  // validated at config load
+  auto f = std::make_unique<File>();
+  f->id = next_file_id_++;
+  f->path = path;
+  f->tf = std::move(*tf);
+  f->pipe = std::move(*pipe);
+  f->labels = t.labels;
+  for (auto& [k, v] : tail::ContainerLabels(path)) f->labels.emplace(k, v);
+  f->labels["filename"] = path;
+  spdlog::info("msg=\"tail routine: started\" path={} offset={}", path, f->tf->offset());
+  files_[path] = std::move(f);
+}
+
+void Agent::ReaderLoop() {
+  SyncTargets();
+  int64_t last_sync = clock_->MonotonicNanos(), last_save = last_sync;
+  while (true) {
+    {
+      std::lock_guard<std::mutex> lock(stop_mu_);
+      if (stopping_) break;
+    }
+    bool any = false;
+    std::vector<std::string> replaced;
+    for (auto& [path, f] : files_) {
+      any |= ReadPass(f.get(), false);
+      if (f->tf->offset() == f->tf->read_offset() || true) {
+        if (f->tf->Size() <= f->tf->read_offset() && f->tf->Replaced()) replaced.push_back(path);
+      }
+    }
+    for (const std::string& path : replaced) {
+      std::unique_ptr<File> old = std::move(files_[path]);
+      files_.erase(path);
+      old->rotated_at_ns = clock_->MonotonicNanos();
+      const Target* target = nullptr;
+      for (const Target& t : targets_) {
+        if (tail::GlobMatch(t.include, path)) target = &t;
+      }
+      positions_.Put(path, 0);
+      struct stat st;
+      if (target != nullptr && ::stat(path.c_str(), &st) == 0) OpenFile(path, *target);
+      spdlog::info("msg=\"file rotated or removed; draining old file\" path={}", path);
+      rotated_.push_back(std::move(old));
+    }
+    for (auto it = rotated_.begin(); it != rotated_.end();) {
+      File* f = it->get();
+      bool read = ReadPass(f, false);
+      any |= read;
+      int64_t age = clock_->MonotonicNanos() - f->rotated_at_ns;
+      if ((!read && age >= kPollNanos * 4) || age >= kMaxRotatedOpenNanos) {
+        ReadPass(f, true);
+        it = rotated_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    int64_t now = clock_->MonotonicNanos();
+    if (now - last_sync >= options_.target.sync_period_ns) {
+      SyncTargets();
+      last_sync = now;
+    }
+    if (!run_.dry_run && now - last_save >= options_.positions.sync_period_ns) {
+      SavePositions();
+      last_save = now;
+    }
+    if (!any) {
+      std::unique_lock<std::mutex> lock(stop_mu_);
+      stop_cv_.wait_for(lock, std::chrono::nanoseconds(kPollNanos), [this] { return stopping_; });
+    }
+  }
+  // Shutdown: emit what stages hold so it is sent before positions are saved.
+  for (auto& [path, f] : files_) {
+    std::vector<pipeline::PipelineEntry> out;
+    f->pipe->Flush(clock_->MonotonicNanos(), true, &out);
+    Dispatch(f.get(), &out);
+  }
+}
+
+bool Agent::ReadPass(File* f, bool finishing) {
+  std::vector<pipeline::PipelineEntry> out;
+  std::vector<tail::Line> lines;
+  size_t n = 0;
+  bool backpressure;
+  {
+    std::lock_guard<std::mutex> lock(ack_mu_);
+    backpressure = inflight_bytes_ > kMaxUnackedBytes;
+  }
+  if (!backpressure) {
+    if (f->tf->Truncated()) {
+      spdlog::info("msg=\"file truncated; reading from the start\" path={}", f->path);
+      f->pipe->Flush(clock_->MonotonicNanos(), true, &out);
+      f->tf->Reset();
+    }
+    auto r = f->tf->ReadLines(kMaxReadPerPass, &lines);
+    if (!r.ok()) {
+      spdlog::warn("msg=\"read failed\" path={} err=\"{}\"", f->path, r.status().message());
+    } else {
+      n = *r;
+    }
+  }
+  if (finishing) f->tf->TakePartial(&lines);
+  int64_t now_wall = clock_->NowNanos();
+  for (tail::Line& l : lines) {
+    pipeline::PipelineEntry e;
+    e.labels = f->labels;
+    e.timestamp_ns = now_wall;
+    e.start_offset = l.start;
+    e.line = std::move(l.text);
+    f->pipe->Process(std::move(e), &out);
+  }
+  if (!lines.empty()) read_lines_->WithLabels({f->path})->Inc(static_cast<double>(lines.size()));
+  f->pipe->Flush(clock_->MonotonicNanos(), finishing, &out);
+  Dispatch(f, &out);
+  if (f->rotated_at_ns == 0) {
+    read_bytes_->WithLabels({f->path})->Set(static_cast<double>(f->tf->read_offset()));
+    file_bytes_->WithLabels({f->path})->Set(static_cast<double>(f->tf->Size()));
+    positions_.Put(f->path, SafeOffset(f));
+  }
+  return n > 0;
+}
+
+void Agent::Dispatch(File* f, std::vector<pipeline::PipelineEntry>* entries) {
+  for (pipeline::PipelineEntry& e : *entries) {
+    std::string tenant;
+    std::map<std::string, std::string> labels;
+    for (auto& [k, v] : e.labels) {
+      if (k == pipeline::kTenantLabel) {
+        tenant = v;
+      } else if (!k.starts_with("__") && !v.empty()) {
+        labels[k] = v;
+      }
+    }
+    int64_t max_line = options_.limits.max_line_size;
+    if (max_line > 0 && static_cast<int64_t>(e.line.size()) > max_line) {
+      if (!options_.limits.max_line_size_truncate) {
+        dropped_->WithLabels({"", tenant, "line_too_long"})->Inc();
+        continue;
+      }
+      e.line.resize(static_cast<size_t>(max_line));
+    }
+    common::Entry entry{e.timestamp_ns, std::move(e.line), std::move(e.metadata)};
+    if (run_.dry_run) {
+      std::vector<common::Label> pairs;
+      for (auto& [k, v] : labels) pairs.push_back({k, v});
+      std::ostream& os = run_.out != nullptr ? *run_.out : std::cout;
+      os << common::FormatRFC3339Nano(entry.timestamp_ns) << '\t'
+         << common::Labels(std::move(pairs)).ToString() << '\t' << entry.line;
+      if (!entry.metadata.empty()) {
+        os << '\t' << common::Labels(entry.metadata).ToString();
+      }
+      os << '\n' << std::flush;
+      continue;
+    }
+    {
+      std::lock_guard<std::mutex> lock(ack_mu_);
+      auto& slot = inflight_[f->id][e.start_offset];
+      slot.first += static_cast<int>(clients_.size());
+      slot.second += entry.line.size() * clients_.size();
+      inflight_bytes_ += entry.line.size() * clients_.size();
+    }
+    for (size_t i = 0; i < clients_.size(); ++i) {
+      client::ClientEntry ce{tenant, labels, i + 1 == clients_.size() ? std::move(entry) : entry,
+                             client::AckRef{f->id, e.start_offset}};
+      clients_[i]->Send(std::move(ce));
+    }
+  }
+}
+
+void Agent::OnAcks(const std::vector<client::AckRef>& acks) {
+  std::lock_guard<std::mutex> lock(ack_mu_);
+  for (const client::AckRef& a : acks) {
+    auto fit = inflight_.find(a.source);
+    if (fit == inflight_.end()) continue;
+    auto it = fit->second.find(a.start_offset);
+    if (it == fit->second.end()) continue;
+    if (--it->second.first <= 0) {
+      inflight_bytes_ -= std::min(inflight_bytes_, it->second.second);
+      fit->second.erase(it);
+      if (fit->second.empty()) inflight_.erase(fit);
+    }
+  }
+}
+
+uint64_t Agent::SafeOffset(File* f) {
+  uint64_t safe = f->tf->offset();
+  if (std::optional<uint64_t> p = f->pipe->PendingStart()) safe = std::min(safe, *p);
+  std::lock_guard<std::mutex> lock(ack_mu_);
+  auto it = inflight_.find(f->id);
+  if (it != inflight_.end() && !it->second.empty()) safe = std::min(safe, it->second.begin()->first);
+  return safe;
+}
+
+void Agent::SavePositions() {
+  // Refresh the offsets of open files (acks may have arrived since the last pass).
+  for (auto& [path, f] : files_) positions_.Put(path, SafeOffset(f.get()));
+  for (const auto& [path, off] : positions_.Snapshot()) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) positions_.Remove(path);
+  }
+  Status s = positions_.Save();
+  if (!s.ok()) spdlog::error("msg=\"error writing positions file\" err=\"{}\"", s.message());
+}
+
+}  // namespace skald::agent

@@ -1,0 +1,120 @@
+// Agent: wires discovery, tailing, pipelines and clients together.
+//
+// One reader thread re-globs the targets every target_config.sync_period,
+// reads every tailed file (rotation, truncation and copytruncate handled by
+// TailedFile), runs each line through the file's pipeline and hands entries
+// to every client. Positions advance only to the start of the oldest entry
+// not yet acknowledged by all clients (or held back by a stage), so a crash
+// or an outage re-sends instead of losing data; reading pauses while more
+// than kMaxUnackedBytes are unacknowledged (the files are the buffer).
+// A rotated file is read to its end before it is closed, for at most
+// kMaxRotatedOpenNanos.
+//
+// Concurrency: Start/Run/Stop from the main thread; acknowledgements arrive
+// from client threads and are guarded by ack_mu_.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/client/client.h"
+#include "agent/options.h"
+#include "agent/pipeline/pipeline.h"
+#include "agent/tail/positions.h"
+#include "agent/tail/tailed_file.h"
+#include "common/clock.h"
+#include "common/http/http_server.h"
+#include "common/metrics.h"
+
+namespace skald::agent {
+
+// Bytes of lines handed to clients and not yet acknowledged above which
+// reading pauses until acknowledgements catch up.
+inline constexpr uint64_t kMaxUnackedBytes = 64ull << 20;
+// Bytes read from one file per reader pass, so one busy file can't starve
+// the others.
+inline constexpr size_t kMaxReadPerPass = 4u << 20;
+// How long a rotated-away file is kept open to drain it.
+inline constexpr int64_t kMaxRotatedOpenNanos = 60'000'000'000;
+// Reader poll interval when no file had new data (Promtail polls at 250ms).
+inline constexpr int64_t kPollNanos = 250'000'000;
+
+struct AgentRunOptions {
+  bool dry_run = false;          // print entries to `out`, push nothing, save no positions
+  std::ostream* out = nullptr;   // dry-run output (stdout when null)
+};
+
+class Agent {
+ public:
+  Agent(AgentOptions options, AgentRunOptions run);
+  ~Agent();
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  // Loads positions, builds clients, starts the HTTP server (unless
+  // disabled) and the reader thread. Errors: positions file corrupt,
+  // unreadable secrets, HTTP port in use.
+  common::Status Start();
+  // Stops reading, flushes held entries, sends what is batched (bounded by
+  // the clients' timeout), saves positions. Idempotent.
+  void Stop();
+
+  uint16_t http_port() const;
+  common::MetricsRegistry* metrics() { return &metrics_; }
+
+ private:
+  struct Target;
+  struct File;
+
+  void ReaderLoop();
+  void SyncTargets();
+  void OpenFile(const std::string& path, const Target& target);
+  // Reads, processes and dispatches one pass over `f`; true when it read data.
+  bool ReadPass(File* f, bool finishing);
+  void Dispatch(File* f, std::vector<pipeline::PipelineEntry>* entries);
+  void OnAcks(const std::vector<client::AckRef>& acks);
+  uint64_t SafeOffset(File* f);
+  void SavePositions();
+
+  const AgentOptions options_;
+  const AgentRunOptions run_;
+  common::Clock* const clock_;
+  common::MetricsRegistry metrics_;
+  tail::Positions positions_;
+  std::vector<std::unique_ptr<client::Client>> clients_;
+  std::vector<Target> targets_;
+  common::http::Router router_;
+  std::unique_ptr<common::http::HttpServer> server_;
+
+  // Reader thread state (only the reader thread touches these once started).
+  std::map<std::string, std::unique_ptr<File>> files_;   // by path
+  std::vector<std::unique_ptr<File>> rotated_;           // draining
+  uint64_t next_file_id_ = 1;
+
+  std::mutex ack_mu_;
+  // file id -> start offset -> outstanding acknowledgements
+  std::map<uint64_t, std::map<uint64_t, std::pair<int, uint64_t>>> inflight_;  // guarded by ack_mu_
+  uint64_t inflight_bytes_ = 0;                                                 // guarded by ack_mu_
+
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;  // guarded by stop_mu_
+  std::atomic<bool> ready_{false};
+  std::thread reader_;
+
+  common::Family<common::Counter>* read_lines_ = nullptr;
+  common::Family<common::Gauge>* read_bytes_ = nullptr;
+  common::Family<common::Gauge>* file_bytes_ = nullptr;
+  common::Family<common::Gauge>* files_active_ = nullptr;
+  common::Family<common::Counter>* dropped_ = nullptr;
+};
+
+}  // namespace skald::agent

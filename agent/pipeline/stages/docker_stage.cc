@@ -1,0 +1,114 @@
+// docker: decodes Docker json-file lines {"log","stream","time"}.
+//
+// Like Promtail's `docker: {}`: output <- log, label stream <- stream,
+// timestamp <- time (RFC3339Nano). Differences, on purpose:
+//  - Docker splits lines longer than 16 KiB into several JSON records and only
+//    the last `log` ends in "\n"; we rejoin them per stream (Promtail does not).
+//  - The trailing "\n" is removed from the output (Promtail keeps it).
+// A line that is not valid Docker JSON passes through unchanged.
+#include <simdjson.h>
+
+#include "agent/pipeline/stages/stages.h"
+#include "common/time.h"
+
+namespace skald::agent::pipeline {
+namespace {
+
+// A rejoined line stops growing here: what is held is emitted as one entry
+// and the next fragment starts a new one (Docker's API target uses 256 KiB).
+constexpr size_t kMaxJoinedLineBytes = 256 * 1024;
+// A partial line held longer than this without its continuation is emitted.
+constexpr int64_t kPartialIdleNanos = 5'000'000'000;
+
+struct Partial {
+  PipelineEntry entry;
+  int64_t since_ns = 0;
+};
+
+class DockerStage final : public Stage {
+ public:
+  void Process(PipelineEntry entry, std::vector<PipelineEntry>* out) override {
+    std::string_view log, stream, time;
+    simdjson::padded_string padded(entry.line);
+    simdjson::dom::element doc;
+    if (parser_.parse(padded).get(doc) != simdjson::SUCCESS ||
+        doc["log"].get(log) != simdjson::SUCCESS) {
+      out->push_back(std::move(entry));  // not docker JSON: pass through
+      return;
+    }
+    if (doc["stream"].get(stream) != simdjson::SUCCESS) stream = {};
+    if (doc["time"].get(time) != simdjson::SUCCESS) time = {};
+    bool complete = !log.empty() && log.back() == '\n';
+    if (complete) log.remove_suffix(1);
+    std::string key(stream);
+    auto it = partials_.find(key);
+    if (it != partials_.end()) {
+      Partial& p = it->second;
+      p.entry.line.append(log);
+      if (complete || p.entry.line.size() >= kMaxJoinedLineBytes) {
+        out->push_back(std::move(p.entry));
+        partials_.erase(it);
+      }
+      return;
+    }
+    entry.line.assign(log);
+    if (!stream.empty()) {
+      entry.labels["stream"] = key;
+      entry.extracted["stream"] = key;
+    }
+    if (!time.empty()) {
+      Result<int64_t> ts = common::ParseRFC3339(time);
+      if (ts.ok()) entry.timestamp_ns = *ts;
+      entry.extracted["timestamp"] = std::string(time);
+    }
+    entry.extracted["output"] = entry.line;
+    if (complete || entry.line.size() >= kMaxJoinedLineBytes) {
+      out->push_back(std::move(entry));
+      return;
+    }
+    partials_[key] = Partial{std::move(entry), last_now_};
+  }
+
+  void Flush(int64_t now_ns, bool force, std::vector<PipelineEntry>* out) override {
+    last_now_ = now_ns;
+    for (auto it = partials_.begin(); it != partials_.end();) {
+      if (force || now_ns - it->second.since_ns >= kPartialIdleNanos) {
+        out->push_back(std::move(it->second.entry));
+        it = partials_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  std::optional<uint64_t> PendingStart() const override {
+    std::optional<uint64_t> min;
+    for (const auto& [k, p] : partials_) {
+      if (!min || p.entry.start_offset < *min) min = p.entry.start_offset;
+    }
+    return min;
+  }
+
+  const char* name() const override { return "docker"; }
+
+ private:
+  simdjson::dom::parser parser_;
+  std::map<std::string, Partial> partials_;  // by stream name
+  int64_t last_now_ = 0;
+};
+
+}  // namespace
+
+StageResult NewDockerStage(YamlMap* cfg) {
+  SKALD_RETURN_IF_ERROR(cfg->CheckIsMap());
+  SKALD_RETURN_IF_ERROR(cfg->CheckNoUnknownKeys());
+  return std::unique_ptr<Stage>(std::make_unique<DockerStage>());
+}
+
+const std::string* SourceValue(const PipelineEntry& entry, const std::string& source) {
+  if (source.empty()) return &entry.line;
+  auto it = entry.extracted.find(source);
+  return it == entry.extracted.end() ? nullptr : &it->second;
+}
+
+}  // namespace skald::agent::pipeline

@@ -1,0 +1,60 @@
+#include <doctest/doctest.h>
+
+#include "stage_test_util.h"
+
+using namespace skald::agent::pipeline;
+using namespace skald::agent::pipeline::testing;
+
+TEST_CASE("docker stage decodes Docker's documented example") {
+  auto s = Make(NewDockerStage, "{}");
+  REQUIRE(s.ok());
+  auto out = Run(s->get(), {R"({"log":"log message\n","stream":"stderr","time":"2019-04-30T02:12:41.8443515Z"})"});
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].line == "log message");
+  CHECK(out[0].labels["stream"] == "stderr");
+  CHECK(out[0].timestamp_ns == 1556590361844351500);
+}
+
+TEST_CASE("docker stage rejoins lines split at 16 KiB") {
+  auto s = Make(NewDockerStage, "{}");
+  auto out = Run(s->get(), {R"({"log":"part one ","stream":"stdout","time":"2019-04-30T02:12:41Z"})",
+                            R"({"log":"part two\n","stream":"stdout","time":"2019-04-30T02:12:42Z"})"});
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].line == "part one part two");
+  CHECK(out[0].timestamp_ns == 1556590361000000000);
+}
+
+TEST_CASE("docker stage keeps partials of stdout and stderr apart") {
+  auto s = Make(NewDockerStage, "{}");
+  auto out = Run(s->get(), {R"({"log":"a1","stream":"stdout","time":"2019-04-30T02:12:41Z"})",
+                            R"({"log":"b\n","stream":"stderr","time":"2019-04-30T02:12:41Z"})",
+                            R"({"log":"a2\n","stream":"stdout","time":"2019-04-30T02:12:41Z"})"});
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].line == "b");
+  CHECK(out[1].line == "a1a2");
+}
+
+TEST_CASE("docker stage reports the held partial's start offset") {
+  auto s = Make(NewDockerStage, "{}");
+  std::vector<PipelineEntry> out;
+  (*s)->Process(EntryOf(R"({"log":"x","stream":"stdout","time":"2019-04-30T02:12:41Z"})", 100), &out);
+  CHECK(out.empty());
+  REQUIRE((*s)->PendingStart().has_value());
+  CHECK(*(*s)->PendingStart() == 100);
+  (*s)->Flush(0, true, &out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].line == "x");
+  CHECK_FALSE((*s)->PendingStart().has_value());
+}
+
+TEST_CASE("docker stage passes a non-JSON line through unchanged") {
+  auto s = Make(NewDockerStage, "{}");
+  auto out = Run(s->get(), {"plain text {"});
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].line == "plain text {");
+  CHECK(out[0].labels.empty());
+}
+
+TEST_CASE("docker stage rejects options") {
+  CHECK_FALSE(Make(NewDockerStage, "{foo: 1}").ok());
+}
