@@ -46,6 +46,11 @@ def http_get(port, path):
         c.close()
 
 
+def read_file(path):
+    with open(path) as f:
+        return f.read()
+
+
 def docker_line(log, stream="stdout", ts="2024-05-01T10:00:00.123456789Z"):
     return json.dumps({"log": log, "stream": stream, "time": ts}) + "\n"
 
@@ -74,6 +79,9 @@ class AgentTest(unittest.TestCase):
             if p.poll() is None:
                 p.kill()
                 p.wait()
+            for stream in (p.stdout, p.stderr):
+                if stream:
+                    stream.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def make_container(self, cid="abc123", name="/shop-api-1"):
@@ -208,7 +216,7 @@ scrape_configs:
             self.assertGreater(len(body), 0)
             srv.status = 204
             want = f'{log}: "{len(data)}"'
-            wait_for(lambda: want in open(pos_file).read(), what="acknowledged position")
+            wait_for(lambda: want in read_file(pos_file), what="acknowledged position")
             status, metrics = http_get(port, "/metrics")
             self.assertRegex(metrics, r'promtail_sent_entries_total\{host="[^"]+"\} 2')
             self.assertIn("promtail_batch_retries_total", metrics)
@@ -217,6 +225,7 @@ scrape_configs:
             self.assertEqual(p.returncode, 0)
         finally:
             srv.shutdown()
+            srv.server_close()
 
     def test_rotation_by_rename_reads_old_tail_and_new_file(self):
         log = self.make_container()
