@@ -11,17 +11,39 @@ namespace skald::server::chunk {
 
 uint64_t BloomHash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
 
+void BloomBuilder::AddHash(uint64_t h) {
+  if (h == 0) h = 1;  // 0 marks an empty slot
+  if ((count_ + 1) * 2 > table_.size()) Grow();
+  size_t mask = table_.size() - 1;
+  for (size_t i = (h ^ (h >> 29)) & mask;; i = (i + 1) & mask) {
+    if (table_[i] == h) return;
+    if (table_[i] == 0) {
+      table_[i] = h;
+      ++count_;
+      return;
+    }
+  }
+}
+
+void BloomBuilder::Grow() {
+  std::vector<uint64_t> old = std::move(table_);
+  table_.assign(std::max<size_t>(1024, old.size() * 2), 0);
+  count_ = 0;
+  for (uint64_t h : old) {
+    if (h != 0) AddHash(h);
+  }
+}
+
 void BloomBuilder::Finish(std::string* out) {
-  std::sort(hashes_.begin(), hashes_.end());
-  hashes_.erase(std::unique(hashes_.begin(), hashes_.end()), hashes_.end());
-  size_t nbits = std::max(kMinBloomBits, hashes_.size() * kBloomBitsPerKey);
+  size_t nbits = std::max(kMinBloomBits, count_ * kBloomBitsPerKey);
   size_t nbytes = (nbits + 7) / 8;
   nbits = nbytes * 8;
   size_t start = out->size();
   out->push_back(static_cast<char>(kBloomProbes));
   out->resize(start + 1 + nbytes, '\0');
   auto* bits = reinterpret_cast<unsigned char*>(out->data() + start + 1);
-  for (uint64_t h : hashes_) {
+  for (uint64_t h : table_) {
+    if (h == 0) continue;
     uint32_t h1 = static_cast<uint32_t>(h), h2 = static_cast<uint32_t>(h >> 32);
     for (uint32_t i = 0; i < kBloomProbes; ++i) {
       size_t bit = (h1 + i * h2) % nbits;
@@ -30,7 +52,8 @@ void BloomBuilder::Finish(std::string* out) {
   }
   uint32_t crc = common::crc32c::Value(out->data() + start, 1 + nbytes);
   common::PutFixed32(out, common::crc32c::Mask(crc));
-  hashes_.clear();
+  std::fill(table_.begin(), table_.end(), 0);
+  count_ = 0;
 }
 
 common::Result<Bloom> Bloom::Parse(std::string_view bytes, std::string_view where) {
@@ -49,6 +72,7 @@ common::Result<Bloom> Bloom::Parse(std::string_view bytes, std::string_view wher
 
 bool Bloom::MayContainHash(uint64_t h) const {
   if (bits_.empty()) return true;
+  if (h == 0) h = 1;  // as BloomBuilder::AddHash
   size_t nbits = bits_.size() * 8;
   uint32_t h1 = static_cast<uint32_t>(h), h2 = static_cast<uint32_t>(h >> 32);
   const auto* bits = reinterpret_cast<const unsigned char*>(bits_.data());

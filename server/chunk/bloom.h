@@ -27,13 +27,18 @@ class BloomBuilder {
   BloomBuilder(const BloomBuilder&) = delete;
   BloomBuilder& operator=(const BloomBuilder&) = delete;
 
-  void AddKey(std::string_view key) { hashes_.push_back(BloomHash(key)); }
-  void AddHash(uint64_t h) { hashes_.push_back(h); }
+  void AddKey(std::string_view key) { AddHash(BloomHash(key)); }
+  // Remembers a key hash once (an open-addressing set: repeated tokens, the
+  // common case in logs, cost one probe and no memory).
+  void AddHash(uint64_t h);
   // Appends the encoded filter to `*out` and clears the builder.
   void Finish(std::string* out);
 
  private:
-  std::vector<uint64_t> hashes_;
+  void Grow();
+
+  std::vector<uint64_t> table_;  // 0 = empty slot; size is a power of two
+  size_t count_ = 0;
 };
 
 class Bloom {
