@@ -65,7 +65,10 @@ bool LabelsFormatter::Process(int64_t ts_ns, std::string_view& line, LabelsBuild
       auto v = lbs.Get(c.fmt.value);
       if (!v) continue;
       std::string value(*v);
-      LabelCategory cat = lbs.MetadataHas(c.fmt.value) ? LabelCategory::kMetadata : LabelCategory::kParsed;
+      // The destination keeps the source's category, as in Loki.
+      LabelCategory cat = lbs.MetadataHas(c.fmt.value)                                  ? LabelCategory::kMetadata
+                          : (lbs.BaseHas(c.fmt.value) && !lbs.IsAdded(c.fmt.value)) ? LabelCategory::kStream
+                                                                                     : LabelCategory::kParsed;
       lbs.Set(cat, c.fmt.name, value);
       lbs.Del(c.fmt.value);
       continue;

@@ -47,6 +47,14 @@ TEST_CASE("label_format rename moves the value and deletes the source") {
   CHECK(Run({Must(LabelsFormatter::Create({{"dst", "missing", true}}))}, R"({x="1"})", "l") == R"({x="1"})");
 }
 
+TEST_CASE("label_format rename of a stream label keeps the stream category") {
+  Pipeline p({Must(LabelsFormatter::Create({{"dst", "src", true}}))});
+  auto r = p.ForStream(testing::L(R"({src="v", x="1"})")).Process(0, "l");
+  REQUIRE(r.keep);
+  CHECK(r.labels->stream.ToString() == R"({dst="v", x="1"})");
+  CHECK(r.labels->parsed.empty());
+}
+
 TEST_CASE("label_format templates read a snapshot and not each other's results") {
   CHECK(Run({Must(LabelsFormatter::Create({{"a", "{{.b}}", false}, {"c", "{{.a}}", false}}))},
             R"({a="A", b="B"})", "l") == R"({a="B", b="B", c="A"})");
