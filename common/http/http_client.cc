@@ -2,6 +2,7 @@
 
 #include <utility>  // before Asio: Boost 1.74 + GCC 12 wrinkle
 
+#include <limits>
 #include <mutex>
 #include <optional>
 
@@ -181,7 +182,7 @@ asio::awaitable<void> HttpClient::Impl::Exchange(Stream& stream, const ParsedUrl
     co_return;
   }
   bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(boost::none);
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());  // not boost::none (Beast 1.74 bug)
   co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
   lowest.expires_never();
   if (ec) {

@@ -124,10 +124,11 @@ void HttpServer::Stop() {
     std::unique_lock<std::mutex> lock(s.mu);
     for (const auto& [id, slot] : s.sessions) {
       uint64_t session_id = id;
-      asio::post(slot->stream->get_executor(), [&s, session_id] {
+      asio::post(slot->executor, [&s, session_id] {
         std::lock_guard<std::mutex> inner(s.mu);
         auto it = s.sessions.find(session_id);
-        if (it != s.sessions.end() && it->second->idle) it->second->stream->cancel();
+        SessionSlot* found = it == s.sessions.end() ? nullptr : it->second;
+        if (found != nullptr && found->idle && found->stream != nullptr) found->stream->cancel();
       });
     }
     s.sessions_done.wait_for(lock, s.options.shutdown_timeout, [&s] { return s.sessions.empty(); });

@@ -33,7 +33,8 @@ using tcp = asio::ip::tcp;
 // One live connection as Stop() sees it; lives in the session coroutine's
 // frame and is touched only on the connection's strand (except the map).
 struct SessionSlot {
-  beast::tcp_stream* stream = nullptr;
+  beast::tcp_stream* stream = nullptr;  // null once handed to a WebSocket session
+  asio::any_io_executor executor;       // the connection's strand
   bool idle = false;  // waiting for the next request: safe to close on Stop
 };
 

@@ -3,6 +3,8 @@
 // loop while keep-alive. WebSocket upgrades continue in RunWebSocket.
 #include <spdlog/spdlog.h>
 
+#include <limits>
+
 #include <boost/asio/redirect_error.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -141,12 +143,15 @@ class SessionGuard {
   SessionGuard(HttpServer::Impl* impl, beast::tcp_stream* stream)
       : impl_(impl), id_(impl->next_session_id.fetch_add(1)) {
     slot_.stream = stream;
+    slot_.executor = stream->get_executor();
     impl_->Register(id_, &slot_);
   }
   ~SessionGuard() { impl_->Unregister(id_); }
   SessionGuard(const SessionGuard&) = delete;
   SessionGuard& operator=(const SessionGuard&) = delete;
   void set_idle(bool idle) { slot_.idle = idle; }
+  // The stream moved into a WebSocket session: Stop() must not touch it.
+  void release_stream() { slot_.stream = nullptr; }
 
  private:
   HttpServer::Impl* impl_;
@@ -167,7 +172,9 @@ asio::awaitable<void> RunSession(HttpServer::Impl* impl, tcp::socket socket) {
     boost::system::error_code ec;
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(kMaxHeaderBytes);
-    parser.body_limit(boost::none);  // checked per route below
+    // Checked per route once the headers are known. (Not boost::none: Beast
+    // 1.74 compares Content-Length > none as true and fails every body.)
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     guard.set_idle(true);
     stream.expires_after(first ? opt.read_timeout : opt.idle_timeout);
     co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
@@ -226,6 +233,7 @@ asio::awaitable<void> RunSession(HttpServer::Impl* impl, tcp::socket socket) {
         auto outcome = co_await impl->OnWorkers([h, &req] { return (*h)(req); });
         if (auto* source = std::get_if<std::unique_ptr<WebSocketStream>>(&outcome)) {
           impl->Observe(req.method, route, 101, true, SecondsSince(start));
+          guard.release_stream();
           co_await RunWebSocket(impl, std::move(stream), parser.get(), std::move(*source));
           co_return;
         }
