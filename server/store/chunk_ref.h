@@ -16,17 +16,17 @@ struct ChunkMeta {
 };
 
 struct ChunkRef {
-  uint64_t id = 0;          // index row id; 0 until indexed
-  uint64_t stream_id = 0;   // Index stream id (within the tenant)
-  int64_t from_ts = 0;      // see ChunkMeta
-  int64_t through_ts = 0;   // see ChunkMeta
-  uint64_t file_id = 0;     // chunk file id (files table)
-  uint64_t offset = 0;      // byte offset of the chunk in its file
-  uint64_t length = 0;      // bytes stored at offset
-  uint64_t entries = 0;     // see ChunkMeta
-  uint64_t raw_bytes = 0;   // see ChunkMeta
+  uint64_t id = 0;                // index row id; 0 until indexed
+  uint64_t stream_id = 0;         // Index stream id (within the tenant)
+  int64_t from_ts = 0;            // see ChunkMeta
+  int64_t through_ts = 0;         // see ChunkMeta
+  uint64_t file_id = 0;           // chunk file id (files table)
+  uint64_t offset = 0;            // byte offset of the chunk in its file
+  uint64_t length = 0;            // bytes stored at offset
+  uint64_t entries = 0;           // see ChunkMeta
+  uint64_t raw_bytes = 0;         // see ChunkMeta
   uint64_t compressed_bytes = 0;  // == length (the chunk is stored as given)
-  uint64_t checksum = 0;    // XXH3-64 of the stored bytes, verified on Read
+  uint64_t checksum = 0;          // XXH3-64 of the stored bytes, verified on Read
 
   bool operator==(const ChunkRef&) const = default;
 };

@@ -334,8 +334,8 @@ Status ChunkStore::TruncateFile(const std::string& path, uint64_t size) {
   uint64_t left = size;
   while (left > 0) {
     std::string_view piece;
-    SKALD_RETURN_IF_ERROR((*in)->Read(std::min<uint64_t>(left, scratch.size()), &piece,
-                                      scratch.data()));
+    SKALD_RETURN_IF_ERROR(
+        (*in)->Read(std::min<uint64_t>(left, scratch.size()), &piece, scratch.data()));
     if (piece.empty()) return Status::Corruption("chunk file shrank during recovery", path);
     SKALD_RETURN_IF_ERROR((*out)->Append(piece));
     left -= piece.size();

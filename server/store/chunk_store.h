@@ -71,11 +71,11 @@ struct PendingChunk {
 
 // What Recover() found and repaired.
 struct RecoveryStats {
-  uint64_t files_truncated = 0;   // had unindexed bytes after their last chunk
+  uint64_t files_truncated = 0;  // had unindexed bytes after their last chunk
   uint64_t bytes_truncated = 0;
-  uint64_t files_removed = 0;     // registered without chunks, or unknown to the index
-  uint64_t files_missing = 0;     // indexed chunks but no file (reads fail)
-  uint64_t files_short = 0;       // shorter than their indexed end (reads fail)
+  uint64_t files_removed = 0;  // registered without chunks, or unknown to the index
+  uint64_t files_missing = 0;  // indexed chunks but no file (reads fail)
+  uint64_t files_short = 0;    // shorter than their indexed end (reads fail)
 };
 
 // Days since the Unix epoch (UTC) of a ns timestamp (floor).

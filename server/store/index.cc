@@ -135,14 +135,19 @@ Status Index::InsertStream(std::string_view tenant, const Labels& labels, const 
       "INSERT INTO streams (tenant, fingerprint, labels, first_ts, last_ts) "
       "VALUES (?, ?, ?, ?, ?)");
   if (!ins.ok()) return ins.status();
-  SKALD_RETURN_IF_ERROR(
-      ins->Bind(1, tenant).Bind(2, labels.Fingerprint()).Bind(3, text).Bind(4, ts).Bind(5, ts).Run());
+  SKALD_RETURN_IF_ERROR(ins->Bind(1, tenant)
+                            .Bind(2, labels.Fingerprint())
+                            .Bind(3, text)
+                            .Bind(4, ts)
+                            .Bind(5, ts)
+                            .Run());
   *id = static_cast<uint64_t>(writer_->LastInsertRowId());
   auto post = writer_->Prepare(
       "INSERT OR IGNORE INTO postings (tenant, name, value, stream_id) VALUES (?, ?, ?, ?)");
   if (!post.ok()) return post.status();
   for (const auto& l : labels.pairs()) {
-    SKALD_RETURN_IF_ERROR(post->Bind(1, tenant).Bind(2, l.name).Bind(3, l.value).Bind(4, *id).Run());
+    SKALD_RETURN_IF_ERROR(
+        post->Bind(1, tenant).Bind(2, l.name).Bind(3, l.value).Bind(4, *id).Run());
     post->Reset();
   }
   return tx->Commit();
@@ -417,8 +422,9 @@ Result<size_t> Index::DeleteStreamsWithoutChunks(std::string_view tenant,
   if (dead.empty()) return size_t{0};
   auto tx = Transaction::Begin(*writer_);
   if (!tx.ok()) return tx.status();
-  auto del_post = writer_->Prepare("DELETE FROM postings WHERE tenant = ? AND stream_id = ? "
-                                   "AND name = ? AND value = ?");
+  auto del_post = writer_->Prepare(
+      "DELETE FROM postings WHERE tenant = ? AND stream_id = ? "
+      "AND name = ? AND value = ?");
   auto del_stream = writer_->Prepare("DELETE FROM streams WHERE id = ?");
   if (!del_post.ok()) return del_post.status();
   if (!del_stream.ok()) return del_stream.status();
@@ -426,7 +432,8 @@ Result<size_t> Index::DeleteStreamsWithoutChunks(std::string_view tenant,
     auto labels = common::ParseLabels(text);
     if (!labels.ok()) return Status::Corruption("stream labels do not parse", text);
     for (const auto& l : labels->pairs()) {
-      SKALD_RETURN_IF_ERROR(del_post->Bind(1, tenant).Bind(2, id).Bind(3, l.name).Bind(4, l.value).Run());
+      SKALD_RETURN_IF_ERROR(
+          del_post->Bind(1, tenant).Bind(2, id).Bind(3, l.name).Bind(4, l.value).Run());
       del_post->Reset();
     }
     SKALD_RETURN_IF_ERROR(del_stream->Bind(1, id).Run());

@@ -85,11 +85,11 @@ struct VolumeEntry {
 struct ChunkFileInfo {
   uint64_t id = 0;
   std::string tenant;
-  int64_t day = 0;   // days since the Unix epoch (UTC)
-  uint64_t seq = 0;  // per (tenant, day), from 1
-  std::string path;  // relative to the chunk root
-  uint64_t end = 0;  // max(offset + length) over its indexed chunks; 0 if none
-  uint64_t chunks = 0;  // indexed chunks in the file
+  int64_t day = 0;          // days since the Unix epoch (UTC)
+  uint64_t seq = 0;         // per (tenant, day), from 1
+  std::string path;         // relative to the chunk root
+  uint64_t end = 0;         // max(offset + length) over its indexed chunks; 0 if none
+  uint64_t chunks = 0;      // indexed chunks in the file
   int64_t max_through = 0;  // latest through_ts of its chunks; 0 if none
 };
 
@@ -109,8 +109,8 @@ class Index {
   // postings) when new, and widens its [first_ts, last_ts] to include `ts`.
   // Cheap (no SQLite write) when the stream is cached and `ts` is inside
   // its range. InvalidArgument for empty labels.
-  common::Result<uint64_t> GetOrCreateStream(std::string_view tenant,
-                                             const common::Labels& labels, int64_t ts);
+  common::Result<uint64_t> GetOrCreateStream(std::string_view tenant, const common::Labels& labels,
+                                             int64_t ts);
 
   // Records the chunks in one transaction, sets each ref's `id`, and widens
   // each stream's [first_ts, last_ts] to cover its chunks. All or nothing:
@@ -123,9 +123,9 @@ class Index {
   // last_ts] overlaps [from, through] (inclusive), ordered by id. Equality
   // matchers resolve through postings (smallest list first); regex and
   // negative matchers through the label's values. No matchers = all streams.
-  common::Result<std::vector<StreamInfo>> FindStreams(
-      std::string_view tenant, const std::vector<common::Matcher>& matchers, int64_t from,
-      int64_t through);
+  common::Result<std::vector<StreamInfo>> FindStreams(std::string_view tenant,
+                                                      const std::vector<common::Matcher>& matchers,
+                                                      int64_t from, int64_t through);
 
   // Chunks of these streams (of this tenant) overlapping [from, through],
   // ordered by from_ts (then stream id, then id).
@@ -164,10 +164,11 @@ class Index {
   // of those labels; kLabels adds each stream's bytes to every one of those
   // label names it has. Streams without chunks in the window are skipped.
   // Sorted by bytes descending, then label text; the caller applies `limit`.
-  common::Result<std::vector<VolumeEntry>> Volume(
-      std::string_view tenant, const std::vector<common::Matcher>& matchers, int64_t from,
-      int64_t through, const std::vector<std::string>& target_labels,
-      VolumeAggregation aggregate_by);
+  common::Result<std::vector<VolumeEntry>> Volume(std::string_view tenant,
+                                                  const std::vector<common::Matcher>& matchers,
+                                                  int64_t from, int64_t through,
+                                                  const std::vector<std::string>& target_labels,
+                                                  VolumeAggregation aggregate_by);
 
   // Tenants that have streams, sorted.
   common::Result<std::vector<std::string>> Tenants();
@@ -195,8 +196,8 @@ class Index {
   // for live streams). Returns how many were deleted. The ingester must mark
   // a stream live before it calls GetOrCreateStream for it, so a stream is
   // never deleted between its lookup and its first chunk.
-  common::Result<size_t> DeleteStreamsWithoutChunks(
-      std::string_view tenant, const std::function<bool(uint64_t)>& is_live);
+  common::Result<size_t> DeleteStreamsWithoutChunks(std::string_view tenant,
+                                                    const std::function<bool(uint64_t)>& is_live);
 
  private:
   // A borrowed reader connection, returned to the pool on destruction.

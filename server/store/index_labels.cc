@@ -102,8 +102,8 @@ Result<std::vector<std::string>> Index::LabelNames(std::string_view tenant, int6
   }
   // Skip-scan the distinct names (one index seek each), keeping a name when
   // some stream with it overlaps the window.
-  auto next = db.Prepare(
-      "SELECT name FROM postings WHERE tenant = ? AND name > ? ORDER BY name LIMIT 1");
+  auto next =
+      db.Prepare("SELECT name FROM postings WHERE tenant = ? AND name > ? ORDER BY name LIMIT 1");
   auto live = db.Prepare(
       "SELECT 1 FROM postings p JOIN streams s ON s.id = p.stream_id "
       "WHERE p.tenant = ? AND p.name = ? AND s.last_ts >= ? AND s.first_ts <= ? LIMIT 1");
@@ -195,8 +195,8 @@ Result<IndexStats> Index::Stats(std::string_view tenant, const std::vector<Match
 }
 
 Result<std::vector<VolumeEntry>> Index::Volume(std::string_view tenant,
-                                               const std::vector<Matcher>& matchers,
-                                               int64_t from, int64_t through,
+                                               const std::vector<Matcher>& matchers, int64_t from,
+                                               int64_t through,
                                                const std::vector<std::string>& target_labels,
                                                VolumeAggregation aggregate_by) {
   // Loki's PrepareLabelsAndMatchers: group by the target labels, else by the
@@ -245,7 +245,8 @@ Result<std::vector<VolumeEntry>> Index::Volume(std::string_view tenant,
 Result<std::vector<std::string>> Index::Tenants() {
   auto lease = Reader();
   if (!lease.ok()) return lease.status();
-  auto st = lease->db().Prepare("SELECT tenant FROM streams UNION SELECT tenant FROM files ORDER BY 1");
+  auto st =
+      lease->db().Prepare("SELECT tenant FROM streams UNION SELECT tenant FROM files ORDER BY 1");
   if (!st.ok()) return st.status();
   std::vector<std::string> out;
   while (true) {

@@ -30,8 +30,7 @@ struct PostingsPlan {
 };
 
 // Resolves `matchers` for `tenant`. Errors are SQLite failures.
-common::Result<PostingsPlan> ResolvePostings(common::sqlite::Database& db,
-                                             std::string_view tenant,
+common::Result<PostingsPlan> ResolvePostings(common::sqlite::Database& db, std::string_view tenant,
                                              const std::vector<common::Matcher>& matchers);
 
 // Sorted ids of the tenant's streams with label `name` = `value`.
@@ -45,7 +44,6 @@ common::Result<std::vector<uint64_t>> PostingsForValue(common::sqlite::Database&
 // the label are never returned.
 common::Result<std::vector<uint64_t>> PostingsForMatcher(common::sqlite::Database& db,
                                                          std::string_view tenant,
-                                                         const common::Matcher& matcher,
-                                                         bool want);
+                                                         const common::Matcher& matcher, bool want);
 
 }  // namespace skald::server::store

@@ -48,8 +48,7 @@ using LiveStreamFn = std::function<bool(std::string_view tenant, uint64_t stream
 class Retention {
  public:
   // `index`, `store` and `clock` are not owned and must outlive this object.
-  Retention(RetentionOptions options, Index* index, ChunkStore* store,
-            const common::Clock* clock);
+  Retention(RetentionOptions options, Index* index, ChunkStore* store, const common::Clock* clock);
 
   Retention(const Retention&) = delete;
   Retention& operator=(const Retention&) = delete;

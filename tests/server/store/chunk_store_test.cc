@@ -99,8 +99,8 @@ TEST_CASE("chunk store indexes what it writes") {
 TEST_CASE("chunk store rotates a file at the size limit") {
   Fixture f(/*max_file_bytes=*/10);
   ChunkRef a = f.Write("123456");
-  ChunkRef b = f.Write("1234");    // fits exactly: 10 bytes
-  ChunkRef c = f.Write("x");       // would be 11: next file
+  ChunkRef b = f.Write("1234");                  // fits exactly: 10 bytes
+  ChunkRef c = f.Write("x");                     // would be 11: next file
   ChunkRef big = f.Write(std::string(50, 'z'));  // larger than a file: its own file
   CHECK(a.file_id == b.file_id);
   CHECK(c.file_id != b.file_id);

@@ -133,9 +133,9 @@ TEST_CASE("index resolves regex matchers over label values") {
   TempDir dir;
   auto idx = OpenIndex(dir);
   AddMatcherFixture(*idx);
-  CHECK(Find(*idx, {Re("app", "a.*|w.+")}) ==
-        Strings{R"({app="api", env="prod"})", R"({app="web", env="prod"})",
-                R"({app="api", env="dev", team="x"})"});
+  CHECK(Find(*idx, {Re("app", "a.*|w.+")}) == Strings{R"({app="api", env="prod"})",
+                                                      R"({app="web", env="prod"})",
+                                                      R"({app="api", env="dev", team="x"})"});
   CHECK(Find(*idx, {Re("app", "ap")}).empty());  // anchored
 }
 
@@ -151,7 +151,8 @@ TEST_CASE("index !~ excludes the matching values") {
   TempDir dir;
   auto idx = OpenIndex(dir);
   AddMatcherFixture(*idx);
-  CHECK(Find(*idx, {Eq("env", "prod"), Nre("app", "ap.")}) == Strings{R"({app="web", env="prod"})"});
+  CHECK(Find(*idx, {Eq("env", "prod"), Nre("app", "ap.")}) ==
+        Strings{R"({app="web", env="prod"})"});
 }
 
 TEST_CASE("index =~ with an empty-compatible regex keeps streams lacking the label") {
@@ -310,8 +311,8 @@ TEST_CASE("index series is the deduplicated union of the matcher groups") {
   TempDir dir;
   auto idx = OpenIndex(dir);
   AddMatcherFixture(*idx);
-  auto r = idx->Series("t", {{Eq("env", "prod")}, {Eq("app", "api")}, {Eq("app", "db")}}, kMin,
-                       kMax);
+  auto r =
+      idx->Series("t", {{Eq("env", "prod")}, {Eq("app", "api")}, {Eq("app", "db")}}, kMin, kMax);
   REQUIRE(r.ok());
   CHECK(Texts(*r) == Strings{R"({app="api", env="dev", team="x"})", R"({app="api", env="prod"})",
                              R"({app="db"})", R"({app="web", env="prod"})"});
@@ -365,14 +366,15 @@ TEST_CASE("index volume by labels sums bytes per label name") {
   uint64_t a1 = Stream(*idx, "t", R"({app="a", pod="1"})");
   uint64_t b = Stream(*idx, "t", R"({app="b"})");
   Add(*idx, "t", {Chunk(a1, 0, 10, 100), Chunk(b, 0, 10, 400)});
-  auto r = idx->Volume("t", {Re("app", ".+")}, kMin, kMax, {"app", "pod"},
-                       VolumeAggregation::kLabels);
+  auto r =
+      idx->Volume("t", {Re("app", ".+")}, kMin, kMax, {"app", "pod"}, VolumeAggregation::kLabels);
   REQUIRE(r.ok());
   // Target labels filter: b lacks pod, so only a1 counts.
   REQUIRE(r->size() == 2);
   CHECK((*r)[0] == VolumeEntry{{{"app", ""}}, 100});
   CHECK((*r)[1] == VolumeEntry{{{"pod", ""}}, 100});
-  auto by_matchers = idx->Volume("t", {Re("app", ".+")}, kMin, kMax, {}, VolumeAggregation::kLabels);
+  auto by_matchers =
+      idx->Volume("t", {Re("app", ".+")}, kMin, kMax, {}, VolumeAggregation::kLabels);
   REQUIRE(by_matchers.ok());
   REQUIRE(by_matchers->size() == 1);
   CHECK((*by_matchers)[0] == VolumeEntry{{{"app", ""}}, 500});

@@ -36,11 +36,15 @@ inline common::Matcher M(common::MatchType t, const char* name, const char* valu
   REQUIRE(m.ok());
   return m.value();
 }
-inline common::Matcher Eq(const char* n, const char* v) { return M(common::MatchType::kEqual, n, v); }
+inline common::Matcher Eq(const char* n, const char* v) {
+  return M(common::MatchType::kEqual, n, v);
+}
 inline common::Matcher Ne(const char* n, const char* v) {
   return M(common::MatchType::kNotEqual, n, v);
 }
-inline common::Matcher Re(const char* n, const char* v) { return M(common::MatchType::kRegex, n, v); }
+inline common::Matcher Re(const char* n, const char* v) {
+  return M(common::MatchType::kRegex, n, v);
+}
 inline common::Matcher Nre(const char* n, const char* v) {
   return M(common::MatchType::kNotRegex, n, v);
 }
