@@ -297,6 +297,9 @@ std::string FormatPromDuration(int64_t ns) {
       {365LL * 24 * 3600 * 1000, 'y'}, {7LL * 24 * 3600 * 1000, 'w'}, {24LL * 3600 * 1000, 'd'},
       {3600LL * 1000, 'h'},            {60LL * 1000, 'm'},            {1000, 's'}};
   for (auto [unit_ms, name] : kUnits) {
+    // Like Prometheus, years and weeks only when they divide the rest exactly
+    // (`30d1h`, not `4w2d1h`).
+    if ((name == 'y' || name == 'w') && ms % unit_ms != 0) continue;
     if (ms >= unit_ms) {
       out += std::to_string(ms / unit_ms);
       out += name;

@@ -47,6 +47,8 @@ TEST_CASE("Prometheus durations") {
   }
   CHECK(FormatPromDuration(90 * kNanosPerMinute) == "1h30m");
   CHECK(FormatPromDuration(250 * kNanosPerMilli) == "250ms");
+  CHECK(FormatPromDuration(721 * kNanosPerHour) == "30d1h");
+  CHECK(FormatPromDuration(14 * kNanosPerDay) == "2w");
 }
 
 TEST_CASE("Go durations") {
