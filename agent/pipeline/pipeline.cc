@@ -13,7 +13,7 @@ struct Registered {
 };
 
 // Promtail stage names we implement. Unknown or unimplemented names
-// (logfmt, template, match, metrics, pack, limit, sampling, geoip...) fail
+// (logfmt, replace, template, match, metrics, pack, limit, sampling...) fail
 // the config load with a clear message rather than being ignored.
 constexpr Registered kStages[] = {
     {"docker", NewDockerStage},
@@ -30,10 +30,12 @@ constexpr Registered kStages[] = {
     {"labelallow", NewLabelAllowStage},
     {"tenant", NewTenantStage},
     {"decolorize", NewDecolorizeStage},
+    {"drop", NewDropStage},
+    {"multiline", NewMultilineStage},
 };
 
 constexpr const char* kKnownButUnsupported[] = {
-    "logfmt", "replace", "template", "match", "drop", "limit", "multiline",
+    "logfmt", "replace", "template", "match", "limit",
     "metrics", "pack", "sampling", "geoip", "eventlogmessage", "luhn"};
 
 }  // namespace

@@ -148,3 +148,54 @@ TEST_CASE("decolorize removes ANSI color codes") {
   auto out = Run(Make(NewDecolorizeStage, "{}")->get(), {"\x1b[31mred\x1b[0m plain"});
   CHECK(out[0].line == "red plain");
 }
+
+TEST_CASE("drop stage drops by value, expression and length") {
+  auto by_value = Make(NewDropStage, "{source: level, value: debug}");
+  REQUIRE(by_value.ok());
+  PipelineEntry dbg = EntryOf("a"), info = EntryOf("b");
+  dbg.extracted["level"] = "debug";
+  info.extracted["level"] = "info";
+  std::vector<PipelineEntry> out;
+  (*by_value)->Process(dbg, &out);
+  (*by_value)->Process(info, &out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].line == "b");
+  auto by_re = Make(NewDropStage, "{expression: '.*healthz.*'}");
+  CHECK(Run(by_re->get(), {"GET /healthz", "GET /api"}).size() == 1);
+  auto by_len = Make(NewDropStage, "{longer_than: 3}");
+  CHECK(Run(by_len->get(), {"abcd", "abc"}).size() == 1);
+}
+
+TEST_CASE("drop stage needs a condition") {
+  CHECK_FALSE(Make(NewDropStage, "{drop_counter_reason: x}").ok());
+}
+
+TEST_CASE("multiline stage joins continuation lines until the next first line") {
+  auto s = Make(NewMultilineStage, R"({firstline: '^\[\d+\]'})");
+  REQUIRE(s.ok());
+  auto out = Run(s->get(), {"[1] Exception", "  at a()", "  at b()", "[2] next"});
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].line == "[1] Exception\n  at a()\n  at b()");
+  REQUIRE((*s)->PendingStart().has_value());
+  (*s)->Flush(0, true, &out);
+  REQUIRE(out.size() == 2);
+  CHECK(out[1].line == "[2] next");
+}
+
+TEST_CASE("multiline stage emits a held block after max_wait_time") {
+  auto s = Make(NewMultilineStage, R"({firstline: '^start', max_wait_time: 3s})");
+  std::vector<PipelineEntry> out;
+  (*s)->Flush(1'000'000'000, false, &out);
+  (*s)->Process(EntryOf("start"), &out);
+  (*s)->Flush(2'000'000'000, false, &out);
+  CHECK(out.empty());
+  (*s)->Flush(4'000'000'000, false, &out);
+  REQUIRE(out.size() == 1);
+}
+
+TEST_CASE("multiline stage caps a block at max_lines") {
+  auto s = Make(NewMultilineStage, R"({firstline: '^start', max_lines: 2})");
+  auto out = Run(s->get(), {"start", "a", "b"});
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].line == "start\na");
+}
