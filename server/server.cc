@@ -10,7 +10,12 @@
 #include "common/json_writer.h"
 #include "common/logging.h"
 #include "common/process_metrics.h"
+#include "common/thread_pool.h"
+#include "server/api/query_handler.h"
+#include "server/api/tail_handler.h"
 #include "server/api/write_path.h"
+#include "server/logql/engine.h"
+#include "server/query/store_querier.h"
 
 namespace skald::server {
 
@@ -113,6 +118,18 @@ Status Server::RegisterApi() {
   write_path_ = std::move(write_path).value();
   write_path_->Register(&router_);
   AddService("ingester", [this] { return write_path_->Start(); }, [this] { write_path_->Stop(); });
+
+  query_pool_ = std::make_unique<common::ThreadPool>(
+      static_cast<size_t>(std::max(0, options_.query.max_concurrency)));
+  querier_ = std::make_unique<query::StoreQuerier>(write_path_->index(), write_path_->chunks(),
+                                                   write_path_->ingester());
+  engine_ = std::make_unique<logql::Engine>(querier_.get(), query_pool_.get());
+  query_api_ = std::make_unique<api::QueryApi>();
+  query_api_->engine = engine_.get();
+  query_api_->tenants.auth_enabled = options_.auth_enabled;
+  query_api_->limits = [this](std::string_view t) { return options_.LimitsFor(std::string(t)); };
+  api::RegisterQueryRoutes(&router_, query_api_.get());
+  api::RegisterTailRoutes(&router_, query_api_.get());
   return Status::OK();
 }
 

@@ -29,8 +29,18 @@
 namespace skald::common::http {
 class HttpServer;
 }
+namespace skald::common {
+class ThreadPool;
+}
 namespace skald::server::api {
 class WritePath;
+struct QueryApi;
+}
+namespace skald::server::logql {
+class Engine;
+}
+namespace skald::server::query {
+class StoreQuerier;
 }
 
 namespace skald::server {
@@ -84,6 +94,11 @@ class Server {
   common::http::Router router_;
   std::vector<Service> services_;
   std::unique_ptr<api::WritePath> write_path_;
+  // The read path over write_path_'s index, chunks and ingester.
+  std::unique_ptr<common::ThreadPool> query_pool_;
+  std::unique_ptr<query::StoreQuerier> querier_;
+  std::unique_ptr<logql::Engine> engine_;
+  std::unique_ptr<api::QueryApi> query_api_;
   std::unique_ptr<common::http::HttpServer> http_;
   std::atomic<State> state_{State::kNew};
 };
