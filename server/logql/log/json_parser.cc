@@ -44,8 +44,19 @@ std::string_view ErrorText(simdjson::error_code e) {
   return simdjson::error_message(e);
 }
 
-// Walks an object, setting `prefix_field` labels; returns the first error.
-simdjson::error_code Walk(od::object obj, std::string* key, int depth, LabelsBuilder& lbs) {
+// Whether `key` may be extracted (`allow` null: everything).
+bool Allowed(const std::vector<std::string>* allow, std::string_view key) {
+  if (allow == nullptr) return true;
+  for (const std::string& a : *allow) {
+    if (a == key) return true;
+  }
+  return false;
+}
+
+// Walks an object, setting `prefix_field` labels (only those in `allow`, when
+// non-null); returns the first error.
+simdjson::error_code Walk(od::object obj, std::string* key, int depth, LabelsBuilder& lbs,
+                          const std::vector<std::string>* allow) {
   size_t prefix_len = key->size();
   for (auto field_r : obj) {
     od::field field;
@@ -63,13 +74,13 @@ simdjson::error_code Walk(od::object obj, std::string* key, int depth, LabelsBui
         if (depth >= kMaxJsonDepth) break;
         od::object child;
         if (auto e = v.get_object().get(child)) return e;
-        if (auto e = Walk(child, key, depth + 1, lbs)) return e;
+        if (auto e = Walk(child, key, depth + 1, lbs, allow)) return e;
         break;
       }
       case od::json_type::string: {
         std::string_view s;
         if (auto e = v.get_string().get(s)) return e;
-        lbs.SetExtracted(*key, s);
+        if (Allowed(allow, *key)) lbs.SetExtracted(*key, s);
         break;
       }
       case od::json_type::number:
@@ -80,7 +91,7 @@ simdjson::error_code Walk(od::object obj, std::string* key, int depth, LabelsBui
           if (auto e = v.get_bool().get(b)) return e;
           tok = b ? "true" : "false";
         }
-        lbs.SetExtracted(*key, tok);
+        if (Allowed(allow, *key)) lbs.SetExtracted(*key, tok);
         break;
       }
       case od::json_type::array:
@@ -93,6 +104,15 @@ simdjson::error_code Walk(od::object obj, std::string* key, int depth, LabelsBui
 }
 
 }  // namespace
+
+JsonParser::JsonParser(std::vector<std::string> allow) : restricted_(true) {
+  for (std::string& a : allow) {
+    if (a.size() > kExtractedSuffix.size() && a.ends_with(kExtractedSuffix)) {
+      allow_.push_back(a.substr(0, a.size() - kExtractedSuffix.size()));
+    }
+    allow_.push_back(std::move(a));
+  }
+}
 
 bool JsonParser::Process(int64_t, std::string_view& line, LabelsBuilder& lbs) const {
   if (!StartsWithObject(line)) {
@@ -111,7 +131,7 @@ bool JsonParser::Process(int64_t, std::string_view& line, LabelsBuilder& lbs) co
     return true;
   }
   js.key.clear();
-  if (auto e = Walk(obj, &js.key, 0, lbs)) SetError(lbs, ErrorText(e));
+  if (auto e = Walk(obj, &js.key, 0, lbs, restricted_ ? &allow_ : nullptr)) SetError(lbs, ErrorText(e));
   return true;
 }
 

@@ -20,8 +20,19 @@ namespace skald::server::logql::log {
 
 class JsonParser final : public Stage {
  public:
+  // Extracts every field.
   JsonParser() = default;
+  // Extracts only fields whose flattened, sanitised name is in `allow` (a
+  // name `x_extracted` also allows `x`, which a clash renames to it). The
+  // whole line is still walked and validated, so `__error__`/details are
+  // exactly those of the unrestricted parser. An empty `allow` extracts
+  // nothing (validation only). Used for metric queries that read few labels.
+  explicit JsonParser(std::vector<std::string> allow);
   bool Process(int64_t ts_ns, std::string_view& line, LabelsBuilder& lbs) const override;
+
+ private:
+  bool restricted_ = false;
+  std::vector<std::string> allow_;  // with `_extracted` names also stripped
 };
 
 // One step of a JSON path: a field name or an array index.

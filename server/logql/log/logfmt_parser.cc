@@ -16,6 +16,19 @@ common::Result<std::unique_ptr<LogfmtParser>> LogfmtParser::Create(LogfmtOptions
   return std::unique_ptr<LogfmtParser>(new LogfmtParser(opts, std::move(params)));
 }
 
+std::unique_ptr<LogfmtParser> LogfmtParser::CreateRestricted(LogfmtOptions opts,
+                                                             std::vector<std::string> allow) {
+  std::unique_ptr<LogfmtParser> p(new LogfmtParser(opts, {}));
+  p->restricted_ = true;
+  for (std::string& a : allow) {
+    if (a.size() > kExtractedSuffix.size() && a.ends_with(kExtractedSuffix)) {
+      p->allow_.push_back(a.substr(0, a.size() - kExtractedSuffix.size()));
+    }
+    p->allow_.push_back(std::move(a));
+  }
+  return p;
+}
+
 bool LogfmtParser::Process(int64_t, std::string_view& line, LabelsBuilder& lbs) const {
   thread_local common::LogfmtDecoder dec;
   std::string& key = lbs.scratch().tmp();
@@ -35,6 +48,11 @@ bool LogfmtParser::Process(int64_t, std::string_view& line, LabelsBuilder& lbs) 
       key.clear();
       AppendSanitizedKey(dec.key(), true, &key);
       if (key.empty()) continue;
+      if (restricted_) {
+        bool ok = false;
+        for (const std::string& a : allow_) ok = ok || a == key;
+        if (!ok) continue;
+      }
       label = key;
     } else {
       const LogfmtParam* match = nullptr;

@@ -32,12 +32,18 @@ class LogfmtParser final : public Stage {
   // InvalidArgument on an invalid label name.
   static common::Result<std::unique_ptr<LogfmtParser>> Create(LogfmtOptions opts,
                                                               std::vector<LogfmtParam> params = {});
+  // Without params: extracts only keys whose sanitised name is in `allow` (a
+  // name `x_extracted` also allows `x`); `--strict` errors are unchanged.
+  // An empty `allow` extracts nothing. For metric queries reading few labels.
+  static std::unique_ptr<LogfmtParser> CreateRestricted(LogfmtOptions opts, std::vector<std::string> allow);
   bool Process(int64_t ts_ns, std::string_view& line, LabelsBuilder& lbs) const override;
 
  private:
   LogfmtParser(LogfmtOptions o, std::vector<LogfmtParam> p) : opts_(o), params_(std::move(p)) {}
   LogfmtOptions opts_;
   std::vector<LogfmtParam> params_;
+  bool restricted_ = false;         // only names in allow_ (params_ empty)
+  std::vector<std::string> allow_;  // with `_extracted` names also stripped
 };
 
 }  // namespace skald::server::logql::log
