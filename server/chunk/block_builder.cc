@@ -55,6 +55,9 @@ common::Status BlockBuilder::Build(const HeadBlock& head, std::string* block, st
     prev = r.timestamp_ns;
     ForEachLineToken(line, [this](std::string_view t) { bloom_.AddKey(t); });
   }
+  // Marks blocks with escaped text (see kEscapedBlockKey): one memchr over
+  // the whole lines column.
+  if (lines_.find('\\') != std::string::npos) bloom_.AddKey(kEscapedBlockKey);
   for (size_t i = 1; i < head.MetadataSetCount(); ++i) {
     for (const common::Label& l : head.MetadataSet(static_cast<uint32_t>(i))) {
       bloom_.AddKey(MetadataKey(l.name, l.value));

@@ -46,6 +46,14 @@ void ForEachLineToken(std::string_view line, Fn&& fn) {
 // bloom cannot prune a `|= needle` filter.
 std::vector<std::string_view> NeedleTokens(std::string_view needle);
 
+// Bloom key present in every block holding a line with a backslash. JSON and
+// logfmt values are delimited by non-token bytes in the line, so a value a
+// json/logfmt parser extracts occurs as whole tokens of the line — unless it
+// was written with escapes. The query side may prune `| json | x="v"` by the
+// tokens of v only in blocks whose bloom lacks this key. It can never collide
+// with a line token (no 0x01 byte) or a metadata key (no '=').
+inline constexpr std::string_view kEscapedBlockKey = "\x01escaped";
+
 // The bloom key of one structured-metadata pair: `name=value`.
 std::string MetadataKey(std::string_view name, std::string_view value);
 

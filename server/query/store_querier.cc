@@ -29,6 +29,23 @@ std::vector<std::string> RequiredBloomKeys(const ScanHints& hints) {
   return keys;
 }
 
+// A json/logfmt field equality name=value: a block can hold a match only if
+// its bloom has the metadata key, or every token of the value, or escapes.
+struct FieldKeys {
+  std::string metadata_key;
+  std::vector<std::string> tokens;
+};
+
+std::vector<FieldKeys> FieldBloomKeys(const ScanHints& hints) {
+  std::vector<FieldKeys> out;
+  for (const auto& f : hints.field_equals) {
+    FieldKeys k{chunk::MetadataKey(f.name, f.value), {}};
+    chunk::ForEachLineToken(f.value, [&](std::string_view t) { k.tokens.emplace_back(t); });
+    if (!k.tokens.empty()) out.push_back(std::move(k));
+  }
+  return out;
+}
+
 class ChunkSource final : public EntrySource {
  public:
   ChunkSource(store::ChunkStore* store, store::ChunkRef ref) : store_(store), ref_(ref) {}
@@ -54,12 +71,25 @@ class ChunkSource final : public EntrySource {
     opts.through_ns = through;
     opts.direction = direction;
     auto keys = std::make_shared<std::vector<std::string>>(RequiredBloomKeys(hints));
-    if (!keys->empty()) {
-      opts.block_filter = [keys, stats](const chunk::BlockMeta& meta, const chunk::Bloom& bloom) {
+    auto fields = std::make_shared<std::vector<FieldKeys>>(FieldBloomKeys(hints));
+    if (!keys->empty() || !fields->empty()) {
+      opts.block_filter = [keys, fields, stats](const chunk::BlockMeta& meta,
+                                                const chunk::Bloom& bloom) {
         for (const auto& k : *keys) {
           if (!bloom.MayContain(k)) {
             ++stats->blocks_skipped_by_bloom;
             return false;
+          }
+        }
+        if (!fields->empty() && !bloom.MayContain(chunk::kEscapedBlockKey)) {
+          for (const auto& f : *fields) {
+            if (bloom.MayContain(f.metadata_key)) continue;
+            for (const auto& t : f.tokens) {
+              if (!bloom.MayContain(t)) {
+                ++stats->blocks_skipped_by_bloom;
+                return false;
+              }
+            }
           }
         }
         stats->decompressed_lines += meta.entry_count;
