@@ -64,9 +64,10 @@ Result<std::unique_ptr<log::LabelFilter>> BuildFilterTree(const ql::LabelFilter&
   return Status::Internal("unknown label filter kind");
 }
 
-Result<StagePtr> BuildParser(const ql::ParserStage& p) {
+Result<StagePtr> BuildParser(const ql::ParserStage& p, const std::vector<std::string>* allow) {
   switch (p.type) {
     case ql::ParserType::kJson: {
+      if (p.params.empty() && allow) return StagePtr(std::make_shared<log::JsonParser>(*allow));
       if (p.params.empty()) return StagePtr(std::make_shared<log::JsonParser>());
       std::vector<log::JsonParam> params;
       for (const auto& e : p.params) params.push_back({e.label, e.expression});
@@ -75,6 +76,9 @@ Result<StagePtr> BuildParser(const ql::ParserStage& p) {
       return StagePtr(std::move(*s));
     }
     case ql::ParserType::kLogfmt: {
+      if (p.params.empty() && allow) {
+        return StagePtr(log::LogfmtParser::CreateRestricted({p.strict, p.keep_empty}, *allow));
+      }
       std::vector<log::LogfmtParam> params;
       for (const auto& e : p.params) params.push_back({e.label, e.expression});
       auto s = log::LogfmtParser::Create({p.strict, p.keep_empty}, std::move(params));
@@ -102,7 +106,7 @@ std::vector<log::LabelRef> ToRefs(const std::vector<ql::NamedMatcher>& v) {
   return out;
 }
 
-Result<StagePtr> BuildStage(const ql::Stage& st) {
+Result<StagePtr> BuildStage(const ql::Stage& st, const std::vector<std::string>* allow) {
   switch (st.kind()) {
     case ql::StageKind::kLineFilter: {
       const auto& lf = st.As<ql::LineFilterStage>();
@@ -112,7 +116,7 @@ Result<StagePtr> BuildStage(const ql::Stage& st) {
       if (!s.ok()) return s.status();
       return StagePtr(std::move(*s));
     }
-    case ql::StageKind::kParser: return BuildParser(st.As<ql::ParserStage>());
+    case ql::StageKind::kParser: return BuildParser(st.As<ql::ParserStage>(), allow);
     case ql::StageKind::kLabelFilter: {
       auto s = BuildLabelFilter(*st.As<ql::LabelFilterStage>().filter);
       if (!s.ok()) return s.status();
@@ -149,11 +153,12 @@ Result<std::unique_ptr<log::Stage>> BuildLabelFilter(const ql::LabelFilter& f) {
   return std::unique_ptr<log::Stage>(std::move(*r));
 }
 
-Result<std::vector<StagePtr>> BuildStages(const std::vector<std::unique_ptr<ql::Stage>>& stages) {
+Result<std::vector<StagePtr>> BuildStages(const std::vector<std::unique_ptr<ql::Stage>>& stages,
+                                          const std::vector<std::string>* parser_allow) {
   std::vector<StagePtr> out;
   out.reserve(stages.size());
   for (const auto& st : stages) {
-    auto s = BuildStage(*st);
+    auto s = BuildStage(*st, parser_allow);
     if (!s.ok()) return s.status();
     out.push_back(std::move(*s));
   }

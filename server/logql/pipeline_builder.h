@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "common/labels.h"
@@ -15,9 +16,12 @@
 namespace skald::server::logql {
 
 // InvalidArgument for stages that fail to build (bad regex, template, json
-// path, ip pattern), with the stage's message.
+// path, ip pattern), with the stage's message. `parser_allow` (may be null):
+// `| json` / `| logfmt` without parameters extract only these label names
+// (see required_labels.h; metric queries only).
 common::Result<std::vector<std::shared_ptr<const log::Stage>>> BuildStages(
-    const std::vector<std::unique_ptr<common::logql::Stage>>& stages);
+    const std::vector<std::unique_ptr<common::logql::Stage>>& stages,
+    const std::vector<std::string>* parser_allow = nullptr);
 
 // The executable form of one label filter expression (also used for the
 // post-unwrap filters of metric queries).

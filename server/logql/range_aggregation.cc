@@ -13,6 +13,7 @@
 #include "server/logql/log/pipeline.h"
 #include "server/logql/log/unwrap.h"
 #include "server/logql/pipeline_builder.h"
+#include "server/logql/required_labels.h"
 
 namespace skald::server::logql {
 
@@ -202,7 +203,10 @@ Result<std::vector<StepSeries>> EvalRangeAggregation(const ql::RangeAggregationE
                                    common::FormatPromDuration(range.range_ns) + "] > [" +
                                    common::FormatPromDuration(ctx.max_query_range) + "]");
   }
-  auto stages = BuildStages(range.selector->stages);
+  const ql::Grouping* grouping = expr.grouping ? &*expr.grouping : override_grouping;
+  // Parsers extract only the labels the aggregation can observe.
+  const RequiredLabels required = ComputeRequiredLabels(expr, grouping);
+  auto stages = BuildStages(range.selector->stages, required.all ? nullptr : &required.names);
   if (!stages.ok()) return stages.status();
   std::optional<log::Unwrap> unwrap;
   std::vector<std::unique_ptr<log::Stage>> post;
@@ -214,7 +218,6 @@ Result<std::vector<StepSeries>> EvalRangeAggregation(const ql::RangeAggregationE
       post.push_back(std::move(*s));
     }
   }
-  const ql::Grouping* grouping = expr.grouping ? &*expr.grouping : override_grouping;
   const bool no_labels = grouping && !grouping->without && grouping->labels.empty();
 
   const int64_t first = ctx.steps.front(), last = ctx.steps.back();
