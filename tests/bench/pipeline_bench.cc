@@ -9,6 +9,7 @@
 #include "common/labels.h"
 #include "server/logql/log/json_parser.h"
 #include "server/logql/log/line_filter.h"
+#include "server/logql/log/logfmt_parser.h"
 #include "server/logql/log/pipeline.h"
 
 namespace {
@@ -16,6 +17,7 @@ namespace {
 using skald::server::logql::log::FilterOp;
 using skald::server::logql::log::JsonParser;
 using skald::server::logql::log::LineFilter;
+using skald::server::logql::log::LogfmtParser;
 using skald::server::logql::log::Pipeline;
 using skald::server::logql::log::StagePtr;
 
@@ -118,6 +120,30 @@ void BM_JsonParserNoResult(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * Bytes(lines));
 }
 BENCHMARK(BM_JsonParserNoResult);
+
+// `| json` restricted to the labels a `sum by (level)` metric query reads
+// (RequiredLabels): the label set repeats, so Result() hits the cache.
+void BM_JsonParserAllowLevel(benchmark::State& state) {
+  RunPipeline(state, {std::make_shared<JsonParser>(std::vector<std::string>{"level", "__error__"})},
+              JsonLines());
+}
+BENCHMARK(BM_JsonParserAllowLevel);
+
+// Validation only (`sum(count_over_time({…} | json | __error__="" [5m]))`).
+void BM_JsonParserAllowNone(benchmark::State& state) {
+  RunPipeline(state, {std::make_shared<JsonParser>(std::vector<std::string>{})}, JsonLines());
+}
+BENCHMARK(BM_JsonParserAllowNone);
+
+void BM_LogfmtParser(benchmark::State& state) {
+  RunPipeline(state, {StagePtr(std::move(LogfmtParser::Create({}).value()))}, TextLines());
+}
+BENCHMARK(BM_LogfmtParser);
+
+void BM_LogfmtParserAllowLevel(benchmark::State& state) {
+  RunPipeline(state, {StagePtr(LogfmtParser::CreateRestricted({}, {"level"}))}, TextLines());
+}
+BENCHMARK(BM_LogfmtParserAllowLevel);
 
 }  // namespace
 

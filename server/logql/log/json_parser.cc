@@ -44,6 +44,21 @@ std::string_view ErrorText(simdjson::error_code e) {
   return simdjson::error_message(e);
 }
 
+// Appends the sanitised `raw` key: keys made only of [A-Za-z0-9_] (the
+// common case) are appended whole; others go through AppendSanitizedKey.
+void AppendKey(std::string_view raw, bool is_prefix, std::string* key) {
+  bool clean = !raw.empty() && !(is_prefix && raw[0] >= '0' && raw[0] <= '9');
+  for (size_t i = 0; clean && i < raw.size(); ++i) {
+    char c = raw[i];
+    clean = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  }
+  if (clean) {
+    key->append(raw);
+  } else {
+    AppendSanitizedKey(raw, is_prefix, key);
+  }
+}
+
 // Whether `key` may be extracted (`allow` null: everything).
 bool Allowed(const std::vector<std::string>* allow, std::string_view key) {
   if (allow == nullptr) return true;
@@ -65,7 +80,7 @@ simdjson::error_code Walk(od::object obj, std::string* key, int depth, LabelsBui
     if (auto e = field.unescaped_key().get(raw_key)) return e;
     key->resize(prefix_len);
     if (prefix_len > 0) key->push_back('_');
-    AppendSanitizedKey(raw_key, prefix_len == 0, key);
+    AppendKey(raw_key, prefix_len == 0, key);
     od::value v = field.value();
     od::json_type t;
     if (auto e = v.type().get(t)) return e;

@@ -6,6 +6,25 @@
 
 namespace skald::server::logql::log {
 
+namespace {
+
+// Appends the sanitised `raw` key: keys made only of [A-Za-z0-9_] and not
+// starting with a digit (the common case) are appended whole.
+void AppendKey(std::string_view raw, std::string* key) {
+  bool clean = !raw.empty() && !(raw[0] >= '0' && raw[0] <= '9');
+  for (size_t i = 0; clean && i < raw.size(); ++i) {
+    char c = raw[i];
+    clean = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  }
+  if (clean) {
+    key->append(raw);
+  } else {
+    AppendSanitizedKey(raw, true, key);
+  }
+}
+
+}  // namespace
+
 common::Result<std::unique_ptr<LogfmtParser>> LogfmtParser::Create(LogfmtOptions opts,
                                                                    std::vector<LogfmtParam> params) {
   for (const LogfmtParam& p : params) {
@@ -46,7 +65,7 @@ bool LogfmtParser::Process(int64_t, std::string_view& line, LabelsBuilder& lbs) 
     std::string_view label;
     if (params_.empty()) {
       key.clear();
-      AppendSanitizedKey(dec.key(), true, &key);
+      AppendKey(dec.key(), &key);
       if (key.empty()) continue;
       if (restricted_) {
         bool ok = false;
