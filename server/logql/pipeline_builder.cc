@@ -158,6 +158,12 @@ Result<std::vector<StagePtr>> BuildStages(const std::vector<std::unique_ptr<ql::
   std::vector<StagePtr> out;
   out.reserve(stages.size());
   for (const auto& st : stages) {
+    // Nothing downstream reads any label (not even __error__): a json/logfmt
+    // parser without parameters cannot change the result, so it is skipped.
+    if (parser_allow && parser_allow->empty() && st->kind() == ql::StageKind::kParser) {
+      const auto& p = st->As<ql::ParserStage>();
+      if (p.params.empty() && (p.type == ql::ParserType::kJson || p.type == ql::ParserType::kLogfmt)) continue;
+    }
     auto s = BuildStage(*st, parser_allow);
     if (!s.ok()) return s.status();
     out.push_back(std::move(*s));

@@ -18,7 +18,8 @@ namespace skald::server::logql {
 // InvalidArgument for stages that fail to build (bad regex, template, json
 // path, ip pattern), with the stage's message. `parser_allow` (may be null):
 // `| json` / `| logfmt` without parameters extract only these label names
-// (see required_labels.h; metric queries only).
+// (see required_labels.h; metric queries only); with an empty list they are
+// left out (nothing downstream reads labels or __error__).
 common::Result<std::vector<std::shared_ptr<const log::Stage>>> BuildStages(
     const std::vector<std::unique_ptr<common::logql::Stage>>& stages,
     const std::vector<std::string>* parser_allow = nullptr);

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "common/logql/parser.h"
+#include "server/logql/pipeline_builder.h"
 
 namespace skald::server::logql {
 namespace {
@@ -64,6 +65,27 @@ TEST_CASE("required labels: drop/keep names are kept") {
   auto r = Req(R"(sum by (x) (count_over_time({a="b"} | json | drop y, z="1" | keep x, w [5m])))");
   CHECK_FALSE(r.all);
   CHECK(r.names == Names{"w", "x", "y", "z"});
+}
+
+size_t StageCount(const std::string& selector, const std::vector<std::string>* allow) {
+  auto e = ql::ParseLogSelector(selector);
+  REQUIRE(e.ok());
+  auto st = BuildStages(e.value()->stages, allow);
+  REQUIRE(st.ok());
+  return st.value().size();
+}
+
+TEST_CASE("BuildStages leaves out json/logfmt when no label is required") {
+  const std::vector<std::string> none;
+  CHECK(StageCount(R"({a="b"} |= "x" | json | logfmt)", nullptr) == 3);
+  CHECK(StageCount(R"({a="b"} |= "x" | json | logfmt)", &none) == 1);
+  // Parsers with parameters and other parsers stay.
+  CHECK(StageCount(R"q({a="b"} | json x="y" | regexp "(?P<z>.)")q", &none) == 2);
+}
+
+TEST_CASE("BuildStages keeps json when __error__ is required") {
+  const std::vector<std::string> err{"__error__"};
+  CHECK(StageCount(R"({a="b"} | json | __error__="")", &err) == 2);
 }
 
 }  // namespace
