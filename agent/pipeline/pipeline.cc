@@ -13,7 +13,7 @@ struct Registered {
 };
 
 // Promtail stage names we implement. Unknown or unimplemented names
-// (logfmt, replace, template, match, metrics, pack, limit, sampling...) fail
+// (sampling, geoip...) fail
 // the config load with a clear message rather than being ignored.
 constexpr Registered kStages[] = {
     {"docker", NewDockerStage},
@@ -32,11 +32,17 @@ constexpr Registered kStages[] = {
     {"decolorize", NewDecolorizeStage},
     {"drop", NewDropStage},
     {"multiline", NewMultilineStage},
+    {"logfmt", NewLogfmtStage},
+    {"replace", NewReplaceStage},
+    {"template", NewTemplateStage},
+    {"pack", NewPackStage},
+    {"limit", NewLimitStage},
+    {"match", NewMatchStage},
+    {"metrics", NewMetricsStage},
 };
 
 constexpr const char* kKnownButUnsupported[] = {
-    "logfmt", "replace", "template", "match", "limit",
-    "metrics", "pack", "sampling", "geoip", "eventlogmessage", "luhn"};
+    "sampling", "geoip", "eventlogmessage", "luhn"};
 
 }  // namespace
 

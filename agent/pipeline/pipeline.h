@@ -50,4 +50,8 @@ class Pipeline {
 // Builds one stage by name; InvalidArgument for unknown names.
 StageResult NewStage(const std::string& name, YamlMap* cfg);
 
+// Promtail's `match` stage: selector (+ line filters), action keep|drop,
+// nested `stages` (match_stage.cc; lives here because it builds a Pipeline).
+StageResult NewMatchStage(YamlMap* cfg);
+
 }  // namespace skald::agent::pipeline

@@ -11,6 +11,7 @@
 
 #include "agent/pipeline/stages/stage.h"
 #include "agent/pipeline/stages/yaml_map.h"
+#include "common/clock.h"
 #include "common/status.h"
 
 namespace skald::agent::pipeline {
@@ -37,10 +38,21 @@ StageResult NewLabelDropStage(YamlMap* cfg);
 StageResult NewLabelAllowStage(YamlMap* cfg);
 StageResult NewTenantStage(YamlMap* cfg);
 StageResult NewDecolorizeStage(YamlMap* cfg);
+StageResult NewTemplateStage(YamlMap* cfg);
+StageResult NewPackStage(YamlMap* cfg);
 
 // Filtering stages.
 StageResult NewDropStage(YamlMap* cfg);
 StageResult NewMultilineStage(YamlMap* cfg);
+StageResult NewLimitStage(YamlMap* cfg);
+// Same, reading time from `clock` (not owned; must outlive the stage).
+StageResult NewLimitStageWithClock(YamlMap* cfg, common::Clock* clock);
+
+// Metrics stage: updates CustomMetrics::Default() (the agent exposes it).
+StageResult NewMetricsStage(YamlMap* cfg);
+class CustomMetrics;
+// Same, with an explicit registry and clock (not owned; must outlive the stage).
+StageResult NewMetricsStageWith(YamlMap* cfg, CustomMetrics* registry, common::Clock* clock);
 
 // The value a stage reads from `source`: the extracted value named `source`,
 // or the log line when `source` is empty. Null when the key is absent.
