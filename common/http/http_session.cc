@@ -212,6 +212,8 @@ asio::awaitable<void> RunSession(HttpServer::Impl* impl, tcp::socket socket) {
       if (ec == bhttp::error::body_limit) {
         body_ok = false;
       } else if (ec) {
+        spdlog::warn("http: reading the request body of {} {} from {} failed: {}", req.method,
+                     req.path, remote, ec.message());
         break;
       }
     }
