@@ -22,9 +22,9 @@ struct TenantLimits {
   // Per-tenant burst size in MB.
   double ingestion_burst_size_mb = 6;
   // Per-stream rate in bytes/s ("3MB"); above it pushes get 429.
-  int64_t per_stream_rate_limit = 3'000'000;
+  int64_t per_stream_rate_limit = 3 << 20;
   // Per-stream burst in bytes ("15MB").
-  int64_t per_stream_rate_limit_burst = 15'000'000;
+  int64_t per_stream_rate_limit_burst = 15 << 20;
   // Max active streams per tenant (global, = local in a single binary); 0 = off.
   int64_t max_global_streams_per_user = 5000;
   // Max active streams per tenant in one ingester; 0 = off.
@@ -36,7 +36,7 @@ struct TenantLimits {
   // Max label value length in bytes; longer -> 400.
   int64_t max_label_value_length = 2048;
   // Max line size in bytes ("256KB"); 0 = off. Longer -> 400 or truncated.
-  int64_t max_line_size = 256'000;
+  int64_t max_line_size = 256 << 10;
   // Truncate lines over max_line_size instead of rejecting them.
   bool max_line_size_truncate = false;
   // Reject entries older than reject_old_samples_max_age.
@@ -48,7 +48,7 @@ struct TenantLimits {
   // Accept structured metadata on entries.
   bool allow_structured_metadata = true;
   // Max structured metadata bytes per entry ("64KB").
-  int64_t max_structured_metadata_size = 64'000;
+  int64_t max_structured_metadata_size = 64 << 10;
   // Max structured metadata pairs per entry.
   int64_t max_structured_metadata_entries_count = 128;
   // Add a service_name label when missing (Loki default on; Skald keeps users'

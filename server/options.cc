@@ -276,10 +276,12 @@ Result<int64_t> ParseByteSize(std::string_view s) {
   unit.erase(0, unit.find_first_not_of(' '));
   std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) { return std::tolower(c); });
   static const std::map<std::string, double> kUnits = {
-      {"", 1},           {"b", 1},          {"k", 1e3},        {"kb", 1e3},       {"ki", 1024.0},
-      {"kib", 1024.0},   {"m", 1e6},        {"mb", 1e6},       {"mi", 1048576.0}, {"mib", 1048576.0},
-      {"g", 1e9},        {"gb", 1e9},       {"gi", 1073741824.0}, {"gib", 1073741824.0},
-      {"t", 1e12},       {"tb", 1e12},      {"ti", 1099511627776.0}, {"tib", 1099511627776.0}};
+      // Loki's limits are dskit flagext.ByteSize values, parsed with
+      // ParseBase2Bytes: KB, MB, ... are powers of 1024 ("256KB" = 262144).
+      {"", 1},           {"b", 1},          {"k", 1024.0},     {"kb", 1024.0},    {"ki", 1024.0},
+      {"kib", 1024.0},   {"m", 1048576.0},  {"mb", 1048576.0}, {"mi", 1048576.0}, {"mib", 1048576.0},
+      {"g", 1073741824.0}, {"gb", 1073741824.0}, {"gi", 1073741824.0}, {"gib", 1073741824.0},
+      {"t", 1099511627776.0}, {"tb", 1099511627776.0}, {"ti", 1099511627776.0}, {"tib", 1099511627776.0}};
   double v = 0;
   auto it = kUnits.find(unit);
   if (number.empty() || it == kUnits.end() || !ParseNumber(number, &v)) {
@@ -289,14 +291,15 @@ Result<int64_t> ParseByteSize(std::string_view s) {
 }
 
 std::string FormatByteSize(int64_t bytes) {
-  if (bytes < 10) return std::to_string(bytes) + " B";
-  static const char* kSizes[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
-  double s = static_cast<double>(bytes);
-  int e = static_cast<int>(std::floor(std::log(s) / std::log(1000.0)));
-  double val = std::floor(s / std::pow(1000.0, e) * 10 + 0.5) / 10;
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), val < 10 ? "%.1f %s" : "%.0f %s", val, kSizes[e]);
-  return buf;
+  // Like dskit's ByteSize (units.Base2Bytes): the largest power-of-1024 unit
+  // that divides the value exactly, so the text parses back to the same value.
+  static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (u < 4 && bytes != 0 && bytes % 1024 == 0) {
+    bytes /= 1024;
+    ++u;
+  }
+  return std::to_string(bytes) + kUnits[u];
 }
 
 std::string ExpandEnv(std::string_view text) {

@@ -189,8 +189,9 @@ std::optional<double> Arith(ql::BinaryOp op, double l, double r) {
     case ql::BinaryOp::kAdd: return l + r;
     case ql::BinaryOp::kSub: return l - r;
     case ql::BinaryOp::kMul: return l * r;
-    case ql::BinaryOp::kDiv: return l / r;
-    case ql::BinaryOp::kMod: return std::fmod(l, r);
+    // Loki (unlike PromQL) yields NaN for a zero divisor.
+    case ql::BinaryOp::kDiv: return r == 0 ? std::nan("") : l / r;
+    case ql::BinaryOp::kMod: return r == 0 ? std::nan("") : std::fmod(l, r);
     case ql::BinaryOp::kPow: return std::pow(l, r);
     default: return std::nullopt;
   }

@@ -284,10 +284,11 @@ Result<std::vector<StepSeries>> EvalRangeAggregation(const ql::RangeAggregationE
       auto cached = key_cache.find(res.get());
       if (cached == key_cache.end()) {
         Labels out;
-        // A grouping without labels drops everything, errors included: Loki
-        // raises no pipeline error for `sum(count_over_time({…} | json [5m]))`.
-        if (no_labels) {
-        } else if (b.HasErr() || !grouping) {
+        // An erroring sample keeps all its labels whatever the grouping, so
+        // the error surfaces (Loki's GroupedLabels). A json/logfmt parser
+        // whose labels nothing reads is not run at all (required labels), so
+        // `sum(count_over_time({…} | json [5m]))` raises no error, as in Loki.
+        if (b.HasErr() || !grouping) {
           out = res->labels;
           if (unwrap && !b.HasErr()) {
             std::vector<Label> v;
@@ -296,7 +297,7 @@ Result<std::vector<StepSeries>> EvalRangeAggregation(const ql::RangeAggregationE
             }
             out = Labels(std::move(v));
           }
-        } else {
+        } else if (!no_labels) {
           out = Group(res->labels, *grouping);
         }
         std::string key = out.ToString();

@@ -89,17 +89,20 @@ TEST_CASE("a section given a scalar is an error") {
 }
 
 TEST_CASE("byte sizes use go-humanize units") {
-  CHECK(ParseByteSize("256KB").value() == 256000);
-  CHECK(ParseByteSize("256kb").value() == 256000);
+  // dskit's ByteSize is base 2: KB means KiB.
+  CHECK(ParseByteSize("256KB").value() == 262144);
+  CHECK(ParseByteSize("256kb").value() == 262144);
   CHECK(ParseByteSize("1MiB").value() == 1048576);
-  CHECK(ParseByteSize("3.0 MB").value() == 3000000);
+  CHECK(ParseByteSize("3.0 MB").value() == 3145728);
   CHECK(ParseByteSize("42").value() == 42);
   CHECK_FALSE(ParseByteSize("lots").ok());
   CHECK_FALSE(ParseByteSize("5XB").ok());
-  CHECK(FormatByteSize(256000) == "256 kB");
-  CHECK(FormatByteSize(3000000) == "3.0 MB");
-  CHECK(FormatByteSize(15000000) == "15 MB");
-  CHECK(FormatByteSize(5) == "5 B");
+  CHECK(FormatByteSize(262144) == "256KiB");
+  CHECK(FormatByteSize(3145728) == "3MiB");
+  CHECK(FormatByteSize(15728640) == "15MiB");
+  CHECK(FormatByteSize(1000) == "1000B");
+  CHECK(ParseByteSize(FormatByteSize(262144)).value() == 262144);
+  CHECK(FormatByteSize(5) == "5B");
 }
 
 TEST_CASE("ExpandEnv expands ${VAR}, ${VAR:-default} and $VAR") {

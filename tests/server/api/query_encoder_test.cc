@@ -41,8 +41,8 @@ TEST_CASE("streams merge metadata and parsed labels into the stream object by de
   r.lines.push_back(Line(1, "first", R"({app="api"})"));
   std::string body = api::EncodeQueryResponse(r, {});
   CHECK(DataOf(body) ==
-        R"({"resultType":"streams","result":[{"stream":{"app":"api"},"values":[["1","first"]]},)"
-        R"({"stream":{"app":"api","level":"error","trace_id":"abc"},"values":[["2","boom"]]}]})");
+        R"({"resultType":"streams","result":[{"stream":{"app":"api","level":"error","trace_id":"abc"},"values":[["2","boom"]]},)"
+        R"({"stream":{"app":"api"},"values":[["1","first"]]}]})");
   CHECK(body.rfind(R"({"status":"success","data":{)", 0) == 0);
 }
 
