@@ -5,6 +5,7 @@
 
 #include <iostream>
 
+#include "agent/pipeline/stages/custom_metrics.h"
 #include "agent/tail/container_metadata.h"
 #include "agent/tail/glob.h"
 #include "common/time.h"
@@ -78,7 +79,10 @@ Status Agent::Start() {
                     : common::http::Response::Text(503, "not ready");
     });
     router_.Handle({"GET"}, "/metrics", [this](const common::http::Request&) {
-      common::http::Response r = common::http::Response::Text(200, metrics_.Expose());
+      // Promtail's custom metrics (pipeline `metrics` stages) follow the agent's own.
+      common::http::Response r = common::http::Response::Text(
+          200, metrics_.Expose() +
+                   pipeline::CustomMetrics::Default()->Expose(clock_->MonotonicNanos()));
       r.content_type = "text/plain; version=0.0.4; charset=utf-8";
       return r;
     });
@@ -90,6 +94,12 @@ Status Agent::Start() {
     so.shutdown_timeout = std::chrono::milliseconds(2000);
     server_ = std::make_unique<common::http::HttpServer>(so, router_, &metrics_);
     SKALD_RETURN_IF_ERROR(server_->Start());
+  }
+  auto watcher = tail::InotifyWatcher::Create();
+  if (watcher.ok()) {
+    watcher_ = std::move(*watcher);
+  } else {
+    spdlog::warn("msg=\"inotify unavailable; polling\" err=\"{}\"", watcher.status().message());
   }
   reader_ = std::thread([this] { ReaderLoop(); });
   ready_ = true;
@@ -105,6 +115,7 @@ void Agent::Stop() {
     stopping_ = true;
   }
   stop_cv_.notify_all();
+  if (watcher_) watcher_->Wake();
   ready_ = false;
   if (reader_.joinable()) reader_.join();
   int64_t timeout = options_.clients.empty() ? 0 : options_.clients[0].timeout_ns;
@@ -115,6 +126,7 @@ void Agent::Stop() {
 
 void Agent::SyncTargets() {
   for (const Target& t : targets_) {
+    if (watcher_) (void)watcher_->Watch(tail::GlobBaseDir(t.include));  // may not exist yet
     for (const std::string& path : tail::ExpandGlob(t.include)) {
       if (!t.exclude.empty() && tail::GlobMatch(t.exclude, path)) continue;
       if (files_.contains(path)) continue;
@@ -144,6 +156,11 @@ void Agent::OpenFile(const std::string& path, const Target& t) {
   f->labels["filename"] = path;
   spdlog::info("msg=\"tail routine: started\" path={} offset={}", path, f->tf->offset());
   files_[path] = std::move(f);
+  if (watcher_) {
+    std::string dir = path.substr(0, path.rfind('/'));
+    Status w = watcher_->Watch(dir.empty() ? "/" : dir);
+    if (!w.ok()) spdlog::warn("msg=\"cannot watch directory; polling\" err=\"{}\"", w.message());
+  }
 }
 
 void Agent::ReaderLoop() {
@@ -197,7 +214,15 @@ void Agent::ReaderLoop() {
       SavePositions();
       last_save = now;
     }
-    if (!any) {
+    if (!any && watcher_) {
+      // Rotated files still draining are re-checked at the normal poll rate.
+      int64_t wait = rotated_.empty() ? kInotifyFallbackPollNanos : kPollNanos;
+      tail::InotifyWatcher::Events ev = watcher_->Wait(wait);
+      if (ev.created) {
+        SyncTargets();
+        last_sync = clock_->MonotonicNanos();
+      }
+    } else if (!any) {
       std::unique_lock<std::mutex> lock(stop_mu_);
       stop_cv_.wait_for(lock, std::chrono::nanoseconds(kPollNanos), [this] { return stopping_; });
     }

@@ -32,6 +32,7 @@
 #include "agent/tail/tailed_file.h"
 #include "common/clock.h"
 #include "common/http/http_server.h"
+#include "agent/tail/inotify_watcher.h"
 #include "common/metrics.h"
 
 namespace skald::agent {
@@ -46,6 +47,9 @@ inline constexpr size_t kMaxReadPerPass = 4u << 20;
 inline constexpr int64_t kMaxRotatedOpenNanos = 60'000'000'000;
 // Reader poll interval when no file had new data (Promtail polls at 250ms).
 inline constexpr int64_t kPollNanos = 250'000'000;
+// With inotify the reader wakes on directory events and polls only this
+// often as a fallback (filesystems without inotify, dropped events).
+inline constexpr int64_t kInotifyFallbackPollNanos = 1'000'000'000;
 
 struct AgentRunOptions {
   bool dry_run = false;          // print entries to `out`, push nothing, save no positions
@@ -97,6 +101,9 @@ class Agent {
   // Reader thread state (only the reader thread touches these once started).
   std::map<std::string, std::unique_ptr<File>> files_;   // by path
   std::vector<std::unique_ptr<File>> rotated_;           // draining
+  // Wakes the reader on changes in watched directories; null when inotify is
+  // unavailable (then the reader polls every kPollNanos).
+  std::unique_ptr<tail::InotifyWatcher> watcher_;
   uint64_t next_file_id_ = 1;
 
   std::mutex ack_mu_;
