@@ -248,7 +248,12 @@ Result<std::vector<StepSeries>> EvalRangeAggregation(const ql::RangeAggregationE
     QueryStats stats;
     log::Pipeline pipeline(*stages);
     log::StreamPipeline& sp = pipeline.ForStream(*task.stream->labels);
-    std::unordered_map<const void*, std::string> key_cache;
+    // LabelsResult (cached by the builder) -> its series: one hash lookup per
+    // sample instead of building and comparing label strings.
+    std::unordered_map<const void*, SeriesSamples*> key_cache;
+    // Holds every keyed result alive so its address cannot be reused by
+    // another label set after the builder evicts it from its own cache.
+    std::vector<std::shared_ptr<const log::LabelsResult>> key_owners;
     std::map<std::string, SeriesSamples> local;
     auto it = task.source->Open(from, through, iter::Direction::kForward, task.hints, &stats);
     Status st = it.ok() ? Status() : it.status();
@@ -300,12 +305,12 @@ Result<std::vector<StepSeries>> EvalRangeAggregation(const ql::RangeAggregationE
         } else if (!no_labels) {
           out = Group(res->labels, *grouping);
         }
-        std::string key = out.ToString();
-        auto& ss = local[key];
+        auto& ss = local[out.ToString()];
         if (ss.labels.empty()) ss.labels = std::move(out);
-        cached = key_cache.emplace(res.get(), std::move(key)).first;
+        cached = key_cache.emplace(res.get(), &ss).first;  // std::map nodes are stable
+        key_owners.push_back(res);
       }
-      local[cached->second].samples.push_back({e.timestamp_ns, value});
+      cached->second->samples.push_back({e.timestamp_ns, value});
     }
     if (st.ok() && it.ok()) st = (*it)->status();
     std::lock_guard<std::mutex> l(mu);
