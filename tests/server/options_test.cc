@@ -184,7 +184,7 @@ TEST_CASE("runtime config overrides limits per tenant") {
   o.runtime_config.file = path;
   REQUIRE(LoadRuntimeConfig(&o).ok());
   CHECK(o.LimitsFor("tenant-a").ingestion_rate_mb == 10);
-  CHECK(o.LimitsFor("tenant-a").max_line_size == 1000);
+  CHECK(o.LimitsFor("tenant-a").max_line_size == 1024);  // base 2, as dskit
   CHECK(o.LimitsFor("tenant-a").max_label_names_per_series == 15);
   CHECK(o.LimitsFor("other").ingestion_rate_mb == 4);
 }
