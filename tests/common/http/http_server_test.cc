@@ -113,9 +113,18 @@ TEST_CASE("http server records loki_request_duration_seconds per route and statu
   Fixture f;
   HttpClient client;
   REQUIRE(client.Do({"GET", f.Url("/fast"), {}, {}}).ok());
-  std::string text = f.metrics.Expose();
-  CHECK(text.find("loki_request_duration_seconds_count{method=\"GET\",route=\"fast\",status_code=\"200\",ws=\"false\"} 1") !=
-        std::string::npos);
+  // The server records the request after writing the response (the duration
+  // includes the write), so the client may see the response first: wait for
+  // the sample, bounded.
+  const std::string want =
+      "loki_request_duration_seconds_count{method=\"GET\",route=\"fast\",status_code=\"200\",ws=\"false\"} 1";
+  std::string text;
+  for (int i = 0; i < 500; ++i) {
+    text = f.metrics.Expose();
+    if (text.find(want) != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(text.find(want) != std::string::npos);
 }
 
 TEST_CASE("http server start fails naming the address when the port is taken") {
