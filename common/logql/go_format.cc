@@ -1,5 +1,7 @@
 #include "common/logql/go_format.h"
 
+#include "common/template_convert.h"
+
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -240,50 +242,9 @@ Result<int64_t> ParseLogqlDuration(std::string_view s) {
 }
 
 Result<uint64_t> ParseHumanizeBytes(std::string_view s) {
-  size_t last_digit = 0;
-  bool has_comma = false;
-  while (last_digit < s.size()) {
-    char c = s[last_digit];
-    if (!(IsDigit(c) || c == '.' || c == ',')) break;
-    if (c == ',') has_comma = true;
-    ++last_digit;
-  }
-  std::string num(s.substr(0, last_digit));
-  if (has_comma) {
-    std::string no_commas;
-    for (char c : num) {
-      if (c != ',') no_commas.push_back(c);
-    }
-    num = no_commas;
-  }
-  auto f = ParseGoFloat(num);
-  if (!f.ok()) return f.status();
-  std::string_view extra = s.substr(last_digit);
-  while (!extra.empty() && (extra.front() == ' ' || extra.front() == '\t')) extra.remove_prefix(1);
-  while (!extra.empty() && (extra.back() == ' ' || extra.back() == '\t')) extra.remove_suffix(1);
-  std::string unit = ToLower(extra);
-  struct Size {
-    std::string_view name;
-    double mult;
-  };
-  static constexpr Size kSizes[] = {
-      {"b", 1},          {"", 1},           {"kib", 1024.0},   {"ki", 1024.0},    {"kb", 1e3},
-      {"k", 1e3},        {"mib", 1048576.0}, {"mi", 1048576.0}, {"mb", 1e6},      {"m", 1e6},
-      {"gib", 1073741824.0}, {"gi", 1073741824.0}, {"gb", 1e9}, {"g", 1e9},
-      {"tib", 1099511627776.0}, {"ti", 1099511627776.0}, {"tb", 1e12}, {"t", 1e12},
-      {"pib", 1125899906842624.0}, {"pi", 1125899906842624.0}, {"pb", 1e15}, {"p", 1e15},
-      {"eib", 1152921504606846976.0}, {"ei", 1152921504606846976.0}, {"eb", 1e18}, {"e", 1e18},
-  };
-  for (const auto& k : kSizes) {
-    if (k.name == unit) {
-      double v = *f * k.mult;
-      if (v >= 18446744073709551615.0) {
-        return Status::InvalidArgument("too large: " + std::string(s));
-      }
-      return static_cast<uint64_t>(v);
-    }
-  }
-  return Status::InvalidArgument("unhandled size name: " + unit);
+  // One implementation of go-humanize's ParseBytes, shared with the template
+  // functions and label filters.
+  return ParseHumanBytes(s);
 }
 
 std::string FormatHumanizeBytes(uint64_t v) {
