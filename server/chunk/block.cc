@@ -16,6 +16,7 @@ struct Header {
   int64_t max_ts;
   uint32_t count;
   Codec codec;
+  uint8_t flags;
   uint32_t raw[3];     // entries, lines, metadata columns
   uint32_t stored[3];
 };
@@ -27,10 +28,14 @@ Status ParseHeader(std::string_view bytes, std::string_view where, Header* h) {
   h->max_ts = static_cast<int64_t>(common::DecodeFixed64(p + 8));
   h->count = common::DecodeFixed32(p + 16);
   uint8_t codec = static_cast<uint8_t>(p[20]);
-  if (codec > kMaxCodec || p[21] != 0 || p[22] != 0 || p[23] != 0) {
+  h->flags = static_cast<uint8_t>(p[21]);
+  if (codec > kMaxCodec || (h->flags & ~kKnownBlockFlags) != 0 || p[22] != 0 || p[23] != 0) {
     return Status::Corruption("block header codec", where);
   }
   h->codec = static_cast<Codec>(codec);
+  if ((h->flags & kBlockFlagMetadataLinesPrefix) != 0 && h->codec != Codec::kZstd) {
+    return Status::Corruption("block header flags", where);
+  }
   uint64_t total = kBlockHeaderBytes;
   for (int i = 0; i < 3; ++i) {
     h->raw[i] = common::DecodeFixed32(p + 24 + 4 * i);
@@ -53,6 +58,36 @@ Status DecodeEntries(std::string_view col, const Header& h, std::string_view whe
   out->line_offsets[0] = 0;
   int64_t ts = h.min_ts;
   uint64_t off = 0;
+  if ((h.flags & kBlockFlagSplitEntries) != 0) {
+    for (uint32_t i = 0; i < h.count; ++i) {
+      int64_t delta = 0;
+      if (!common::GetVarsint64(&col, &delta)) return Status::Corruption("block entries column truncated", where);
+      ts = static_cast<int64_t>(static_cast<uint64_t>(ts) + static_cast<uint64_t>(delta));  // wraps, no UB
+      if (ts < h.min_ts || ts > h.max_ts) return Status::Corruption("block entry out of range", where);
+      out->timestamps[i] = ts;
+    }
+    for (uint32_t i = 0; i < h.count; ++i) {
+      uint64_t len = 0;
+      if (!common::GetVarint64(&col, &len)) return Status::Corruption("block entries column truncated", where);
+      off += len;
+      if (off > out->lines.size()) return Status::Corruption("block entry out of range", where);
+      out->line_offsets[i + 1] = static_cast<uint32_t>(off);
+    }
+    int64_t set = 0;
+    for (uint32_t i = 0; i < h.count; ++i) {
+      int64_t delta = 0;
+      if (!common::GetVarsint64(&col, &delta)) return Status::Corruption("block entries column truncated", where);
+      set = static_cast<int64_t>(static_cast<uint64_t>(set) + static_cast<uint64_t>(delta));  // wraps, no UB
+      if (set < 0 || static_cast<uint64_t>(set) >= out->meta_sets.size()) {
+        return Status::Corruption("block entry out of range", where);
+      }
+      out->meta_ids[i] = static_cast<uint32_t>(set);
+    }
+    if (!col.empty() || off != out->lines.size()) {
+      return Status::Corruption("block entries column length", where);
+    }
+    return Status::OK();
+  }
   for (uint32_t i = 0; i < h.count; ++i) {
     int64_t delta = 0;
     uint64_t len = 0, set = 0;
@@ -127,7 +162,9 @@ Status DecodeBlock(std::string_view bytes, std::string_view where, DecodedBlock*
   std::string_view stored_meta = cols.substr(h.stored[0] + size_t{h.stored[1]}, h.stored[2]);
   thread_local std::string entries_buf, meta_buf;
   SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_lines, h.raw[1], &out->lines, where));
-  SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_meta, h.raw[2], &meta_buf, where));
+  std::string_view prefix;
+  if ((h.flags & kBlockFlagMetadataLinesPrefix) != 0) prefix = out->lines;
+  SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_meta, h.raw[2], &meta_buf, where, prefix));
   SKALD_RETURN_IF_ERROR(DecodeMetadata(meta_buf, where, out));
   SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_entries, h.raw[0], &entries_buf, where));
   return DecodeEntries(entries_buf, h, where, out);

@@ -1,6 +1,7 @@
 #include "server/chunk/block_iterator.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "common/labels.h"
 #include "server/iter/merge_entry_iterator.h"
@@ -21,28 +22,29 @@ class BlockEntryIterator final : public EntryIterator {
  public:
   BlockEntryIterator(std::shared_ptr<const StreamInfo> stream, BlockDecodeFn decode,
                      int64_t from_ns, int64_t through_ns, Direction direction,
-                     std::shared_ptr<const LineFilterFn> filter)
+                     std::shared_ptr<const std::vector<std::string>> needles)
       : stream_(std::move(stream)),
         decode_(std::move(decode)),
         from_(from_ns),
         through_(through_ns),
         forward_(direction == Direction::kForward),
-        filter_(std::move(filter)) {}
+        needles_(std::move(needles)) {}
 
   bool Next() override {
     if (!decoded_ && !Decode()) return false;
-    while (remaining_ > 0) {
-      size_t i = pos_;
-      pos_ = forward_ ? pos_ + 1 : pos_ - 1;
-      --remaining_;
-      std::string_view line = block_.Line(i);
-      if (*filter_ && !(*filter_)(line)) continue;
-      cur_.timestamp_ns = block_.timestamps[i];
-      cur_.line = line;
-      cur_.metadata = block_.Metadata(i);
-      return true;
+    if (remaining_ == 0) return false;
+    --remaining_;
+    size_t i;
+    if (filtered_) {
+      i = matches_[pos_];
+    } else {
+      i = pos_;
     }
-    return false;
+    pos_ = forward_ ? pos_ + 1 : pos_ - 1;
+    cur_.timestamp_ns = block_.timestamps[i];
+    cur_.line = block_.Line(i);
+    cur_.metadata = block_.Metadata(i);
+    return true;
   }
 
   const EntryRef& At() const override { return cur_; }
@@ -58,7 +60,14 @@ class BlockEntryIterator final : public EntryIterator {
     const auto& ts = block_.timestamps;
     size_t lo = static_cast<size_t>(std::lower_bound(ts.begin(), ts.end(), from_) - ts.begin());
     size_t hi = static_cast<size_t>(std::lower_bound(ts.begin(), ts.end(), through_) - ts.begin());
-    remaining_ = hi > lo ? hi - lo : 0;
+    if (hi < lo) hi = lo;
+    if (!needles_->empty()) {
+      filtered_ = true;
+      FindEntriesContaining(block_, lo, hi, *needles_, &matches_);
+      lo = 0;
+      hi = matches_.size();
+    }
+    remaining_ = hi - lo;
     pos_ = forward_ ? lo : hi - 1;
     return true;
   }
@@ -67,9 +76,11 @@ class BlockEntryIterator final : public EntryIterator {
   BlockDecodeFn decode_;
   const int64_t from_, through_;
   const bool forward_;
-  std::shared_ptr<const LineFilterFn> filter_;
+  std::shared_ptr<const std::vector<std::string>> needles_;
   bool decoded_ = false;
+  bool filtered_ = false;  // iterate matches_ rather than block_ positions
   DecodedBlock block_;
+  std::vector<uint32_t> matches_;
   size_t pos_ = 0;
   size_t remaining_ = 0;
   EntryRef cur_;
@@ -109,10 +120,56 @@ class ConcatEntryIterator final : public EntryIterator {
 
 }  // namespace
 
+void FindEntriesContaining(const DecodedBlock& block, size_t lo, size_t hi,
+                           const std::vector<std::string>& needles, std::vector<uint32_t>* out) {
+  if (lo >= hi) return;
+  // Scan for the longest needle (likely the rarest); check the rest per hit line.
+  const std::string* scan = &needles[0];
+  for (const auto& n : needles) {
+    if (n.size() > scan->size()) scan = &n;
+  }
+  const auto& offs = block.line_offsets;
+  if (scan->empty()) {  // every needle is empty: every line matches
+    for (size_t e = lo; e < hi; ++e) out->push_back(static_cast<uint32_t>(e));
+    return;
+  }
+  const char* base = block.lines.data();
+  const size_t end = offs[hi];
+  size_t pos = offs[lo];
+  size_t e = lo;
+  while (pos < end) {
+    const void* hit = memmem(base + pos, end - pos, scan->data(), scan->size());
+    if (hit == nullptr) break;
+    const size_t at = static_cast<size_t>(static_cast<const char*>(hit) - base);
+    // The entry whose line holds byte `at`: the last e with offs[e] <= at.
+    e = static_cast<size_t>(std::upper_bound(offs.begin() + static_cast<ptrdiff_t>(e) + 1,
+                                             offs.begin() + static_cast<ptrdiff_t>(hi) + 1, at) -
+                            offs.begin()) -
+        1;
+    const size_t line_end = offs[e + 1];
+    // A hit that runs past its line's end spans two lines; so would every
+    // later hit starting in the same line. Either way, go on at the next line.
+    if (at + scan->size() <= line_end) {
+      std::string_view line(base + offs[e], line_end - offs[e]);
+      bool all = true;
+      for (const auto& n : needles) {
+        if (&n == scan || n.empty()) continue;
+        if (memmem(line.data(), line.size(), n.data(), n.size()) == nullptr) {
+          all = false;
+          break;
+        }
+      }
+      if (all) out->push_back(static_cast<uint32_t>(e));
+    }
+    pos = line_end;
+  }
+}
+
 std::unique_ptr<EntryIterator> NewBlocksIterator(std::string labels,
                                                  std::vector<BlockSource> blocks,
                                                  int64_t from_ns, int64_t through_ns,
-                                                 Direction direction, LineFilterFn line_filter) {
+                                                 Direction direction,
+                                                 std::vector<std::string> line_contains) {
   const bool forward = direction == Direction::kForward;
   std::erase_if(blocks, [&](const BlockSource& b) {
     return b.meta.max_ts < from_ns || b.meta.min_ts >= through_ns;
@@ -129,11 +186,11 @@ std::unique_ptr<EntryIterator> NewBlocksIterator(std::string labels,
   auto stream = std::make_shared<StreamInfo>();
   stream->hash = common::FingerprintOf(labels);
   stream->labels = std::move(labels);
-  auto filter = std::make_shared<const LineFilterFn>(std::move(line_filter));
+  auto needles = std::make_shared<const std::vector<std::string>>(std::move(line_contains));
   std::vector<std::unique_ptr<EntryIterator>> children;
   for (BlockSource& b : blocks) {
     children.push_back(std::make_unique<BlockEntryIterator>(stream, std::move(b.decode), from_ns,
-                                                            through_ns, direction, filter));
+                                                            through_ns, direction, needles));
   }
   if (overlap) return iter::NewMergeEntryIterator(std::move(children), direction);
   return std::make_unique<ConcatEntryIterator>(std::move(children));

@@ -2,8 +2,10 @@
 // ChunkBuilder (blocks still in memory). Internal to server/chunk.
 //
 // A block is decoded lazily, on the first Next(), through `decode`, into a
-// buffer the iterator owns. Entries outside [from, through) or rejected by
-// the line filter are skipped. Single-threaded.
+// buffer the iterator owns. Entries outside [from, through) are skipped;
+// with `line_contains` needles, one memmem pass over the block's contiguous
+// line bytes finds the entries holding every needle before any entry is
+// materialised. Single-threaded.
 #pragma once
 
 #include <functional>
@@ -17,7 +19,6 @@
 namespace skald::server::chunk {
 
 using BlockDecodeFn = std::function<common::Status(DecodedBlock*)>;
-using LineFilterFn = std::function<bool(std::string_view line)>;
 
 struct BlockSource {
   BlockMeta meta;
@@ -27,11 +28,17 @@ struct BlockSource {
 // Iterates the entries of `blocks` of the stream `labels` within
 // [from_ns, through_ns) in `direction`: block by block when the blocks do
 // not overlap in time, through a merge (which also drops duplicates) when
-// they do. `line_filter` may be empty.
+// they do. Only entries whose line contains every string of
+// `line_contains` (case-sensitive) are yielded; empty: all entries.
 std::unique_ptr<iter::EntryIterator> NewBlocksIterator(std::string labels,
                                                        std::vector<BlockSource> blocks,
                                                        int64_t from_ns, int64_t through_ns,
                                                        iter::Direction direction,
-                                                       LineFilterFn line_filter);
+                                                       std::vector<std::string> line_contains);
+
+// Indexes (ascending) of the entries in [lo, hi) of `block` whose line
+// contains every needle, appended to `*out`. Exposed for tests.
+void FindEntriesContaining(const DecodedBlock& block, size_t lo, size_t hi,
+                           const std::vector<std::string>& needles, std::vector<uint32_t>* out);
 
 }  // namespace skald::server::chunk

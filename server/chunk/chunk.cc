@@ -14,39 +14,87 @@ std::string Chunk::Where(uint64_t offset) const {
   return ref_ + " at offset " + std::to_string(offset);
 }
 
+namespace {
+// OpenLazy reads this much of the chunk's end at first: the footer, the
+// index and, for most chunks, all blooms. Bigger tails take one more read.
+constexpr uint64_t kLazyTailBytes = 64 * 1024;
+}  // namespace
+
 common::Result<std::shared_ptr<const Chunk>> Chunk::Open(std::string bytes, std::string ref) {
   std::shared_ptr<Chunk> c(new Chunk());
+  c->size_ = bytes.size();
   c->bytes_ = std::move(bytes);
   c->ref_ = std::move(ref);
   SKALD_RETURN_IF_ERROR(c->Parse());
   return std::shared_ptr<const Chunk>(std::move(c));
 }
 
+common::Result<std::shared_ptr<const Chunk>> Chunk::OpenLazy(uint64_t size, ChunkReadFn read,
+                                                              std::string ref) {
+  std::shared_ptr<Chunk> c(new Chunk());
+  c->size_ = size;
+  c->read_ = std::move(read);
+  c->ref_ = std::move(ref);
+  SKALD_RETURN_IF_ERROR(c->Parse());
+  return std::shared_ptr<const Chunk>(std::move(c));
+}
+
+common::Result<std::string_view> Chunk::Bytes(uint64_t offset, uint64_t length,
+                                              std::string* scratch) const {
+  if (offset > size_ || length > size_ - offset) {
+    return Status::Corruption("chunk range outside the chunk", Where(offset));
+  }
+  if (!read_) return std::string_view(bytes_).substr(offset, length);
+  auto got = read_(offset, length);
+  if (!got.ok()) return got.status();
+  if (got->size() != length) return Status::Corruption("chunk read came back short", Where(offset));
+  *scratch = std::move(got).value();
+  return std::string_view(*scratch);
+}
+
 Status Chunk::Parse() {
-  const std::string_view b(bytes_);
-  if (b.size() < kChunkHeaderBytes + kChunkFooterBytes) {
+  if (size_ < kChunkHeaderBytes + kChunkFooterBytes) {
     return Status::Corruption("chunk truncated", Where(0));
   }
-  if (common::DecodeFixed32(b.data()) != kChunkMagic) return Status::Corruption("chunk magic", Where(0));
-  if (static_cast<uint8_t>(b[4]) != kFormatVersion) {
+  std::string header_scratch;
+  auto header = Bytes(0, kChunkHeaderBytes, &header_scratch);
+  if (!header.ok()) return header.status();
+  const std::string_view h = *header;
+  if (common::DecodeFixed32(h.data()) != kChunkMagic) return Status::Corruption("chunk magic", Where(0));
+  if (static_cast<uint8_t>(h[4]) != kFormatVersion) {
     return Status::Corruption("unsupported chunk version", Where(4));
   }
-  if (static_cast<uint8_t>(b[5]) > kMaxCodec || b[6] != 0 || b[7] != 0) {
+  if (static_cast<uint8_t>(h[5]) > kMaxCodec || h[6] != 0 || h[7] != 0) {
     return Status::Corruption("chunk header codec", Where(5));
   }
-  codec_ = static_cast<Codec>(b[5]);
-  const size_t footer = b.size() - kChunkFooterBytes;
-  uint64_t index_offset = common::DecodeFixed64(b.data() + footer);
-  uint32_t index_length = common::DecodeFixed32(b.data() + footer + 8);
-  if (common::DecodeFixed32(b.data() + footer + 12) != kChunkMagic) {
+  codec_ = static_cast<Codec>(h[5]);
+
+  // `tail` holds bytes [tail_off, size_): at first the footer's
+  // neighbourhood, extended backwards to the index and then the blooms.
+  uint64_t tail_off = read_ ? size_ - std::min(size_, kLazyTailBytes) : 0;
+  std::string_view tail;
+  auto load_tail = [&](uint64_t from) -> Status {
+    tail_off = from;
+    auto got = Bytes(from, size_ - from, &tail_);
+    if (!got.ok()) return got.status();
+    tail = *got;
+    return Status::OK();
+  };
+  SKALD_RETURN_IF_ERROR(load_tail(tail_off));
+  const uint64_t footer = size_ - kChunkFooterBytes;
+  const char* f = tail.data() + (footer - tail_off);
+  uint64_t index_offset = common::DecodeFixed64(f);
+  uint32_t index_length = common::DecodeFixed32(f + 8);
+  if (common::DecodeFixed32(f + 12) != kChunkMagic) {
     return Status::Corruption("chunk footer magic (truncated chunk?)", Where(footer + 12));
   }
   if (index_offset < kChunkHeaderBytes || index_length < 4 || index_offset > footer ||
       index_offset + index_length != footer) {
     return Status::Corruption("chunk footer index position", Where(footer));
   }
-  std::string_view index = b.substr(index_offset, index_length - 4);
-  uint32_t crc = common::crc32c::Value(b.data(), kChunkHeaderBytes);
+  if (index_offset < tail_off) SKALD_RETURN_IF_ERROR(load_tail(index_offset));
+  std::string_view index = tail.substr(index_offset - tail_off, index_length - 4);
+  uint32_t crc = common::crc32c::Value(h.data(), kChunkHeaderBytes);
   crc = common::crc32c::Extend(crc, index.data(), index.size());
   if (crc != common::crc32c::Unmask(common::DecodeFixed32(index.data() + index.size()))) {
     return Status::Corruption("chunk index checksum mismatch", Where(index_offset));
@@ -79,19 +127,22 @@ Status Chunk::Parse() {
     next_block = m.offset + m.length;
     blocks_.push_back(m);
   }
+  if (!index.empty()) return Status::Corruption("chunk index length", Where(index_offset));
+  if (next_block > index_offset) return Status::Corruption("chunk bloom position", Where(index_offset));
+  // The blooms tile [next_block, index_offset); make them part of the tail.
+  if (next_block < tail_off) SKALD_RETURN_IF_ERROR(load_tail(next_block));
   uint64_t next_bloom = next_block;
   for (const BlockMeta& m : blocks_) {
     if (m.bloom_offset != next_bloom || m.bloom_length > index_offset - m.bloom_offset) {
       return Status::Corruption("chunk bloom position", Where(index_offset));
     }
     next_bloom = m.bloom_offset + m.bloom_length;
-    auto bloom = Bloom::Parse(b.substr(m.bloom_offset, m.bloom_length), Where(m.bloom_offset));
+    auto bloom = Bloom::Parse(tail.substr(m.bloom_offset - tail_off, m.bloom_length),
+                              Where(m.bloom_offset));
     if (!bloom.ok()) return bloom.status();
     blooms_.push_back(*bloom);
   }
-  if (!index.empty() || next_bloom != index_offset) {
-    return Status::Corruption("chunk index length", Where(index_offset));
-  }
+  if (next_bloom != index_offset) return Status::Corruption("chunk index length", Where(index_offset));
   return Status::OK();
 }
 
@@ -122,8 +173,10 @@ uint64_t Chunk::LineBytes() const {
 Status Chunk::DecodeBlock(size_t i, DecodedBlock* out) const {
   const BlockMeta& m = blocks_[i];
   std::string where = Where(m.offset);
-  SKALD_RETURN_IF_ERROR(
-      chunk::DecodeBlock(std::string_view(bytes_).substr(m.offset, m.length), where, out));
+  std::string scratch;
+  auto bytes = Bytes(m.offset, m.length, &scratch);
+  if (!bytes.ok()) return bytes.status();
+  SKALD_RETURN_IF_ERROR(chunk::DecodeBlock(*bytes, where, out));
   if (out->size() != m.entry_count || out->timestamps.front() != m.min_ts ||
       out->timestamps.back() != m.max_ts || out->lines.size() != m.line_bytes) {
     return Status::Corruption("block disagrees with chunk index", where);
@@ -142,12 +195,14 @@ std::unique_ptr<iter::EntryIterator> Chunk::NewIterator(const ChunkIteratorOptio
   std::vector<BlockSource> sources;
   for (size_t i = 0; i < blocks_.size(); ++i) {
     if (options.block_filter && !options.block_filter(blocks_[i], blooms_[i])) continue;
-    sources.push_back(BlockSource{blocks_[i], [self, i](DecodedBlock* out) {
-                                    return self->DecodeBlock(i, out);
-                                  }});
+    sources.push_back(
+        BlockSource{blocks_[i], [self, i, on_decode = options.on_decode](DecodedBlock* out) {
+                      if (on_decode) on_decode(self->blocks_[i]);
+                      return self->DecodeBlock(i, out);
+                    }});
   }
   return NewBlocksIterator(labels_, std::move(sources), options.from_ns, options.through_ns,
-                           options.direction, options.line_filter);
+                           options.direction, options.line_contains);
 }
 
 }  // namespace skald::server::chunk

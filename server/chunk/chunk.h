@@ -6,7 +6,12 @@
 // Readers skip blocks by time (BlockMeta) and by bloom (BlockBloom) without
 // decompressing them.
 //
-// Immutable after Open; safe to share between threads. Iterators keep the
+// OpenLazy() reads only the header, the index and the blooms through a read
+// function and fetches each block when it is decoded, so a query that skips
+// most blocks by time or bloom reads a few KiB of a multi-MiB chunk.
+//
+// Immutable after Open; safe to share between threads (the read function
+// must be safe to call concurrently). Iterators keep the
 // chunk alive (they hold a shared_ptr), each iterator is single-threaded.
 #pragma once
 
@@ -31,9 +36,16 @@ struct ChunkIteratorOptions {
   // Return false to skip a block unread (e.g. a needle token or a
   // `name=value` key the bloom does not contain). Empty: keep every block.
   std::function<bool(const BlockMeta&, const Bloom&)> block_filter;
-  // Return false to drop an entry by its line before it is yielded. Empty: keep all.
-  std::function<bool(std::string_view line)> line_filter;
+  // Only entries whose line contains every one of these (case-sensitive)
+  // are yielded, found by one memmem pass per block. Empty: keep all.
+  std::vector<std::string> line_contains;
+  // Called once per block just before it is decompressed (stats). Optional.
+  std::function<void(const BlockMeta&)> on_decode;
 };
+
+// Reads bytes [offset, offset + length) of one stored chunk (owned by the
+// caller); an error status passes through to the reader.
+using ChunkReadFn = std::function<common::Result<std::string>(uint64_t offset, uint64_t length)>;
 
 class Chunk : public std::enable_shared_from_this<Chunk> {
  public:
@@ -41,12 +53,17 @@ class Chunk : public std::enable_shared_from_this<Chunk> {
   // e.g. "data/chunks/fake/2026-11-22/000001.chunks@4096". Corruption with
   // the ref and byte offset when a check fails.
   static common::Result<std::shared_ptr<const Chunk>> Open(std::string bytes, std::string ref);
+  // Same checks as Open on a chunk of `size` bytes read through `read`: the
+  // header, the footer, the index and the blooms now, each block when it is
+  // decoded. Read errors pass through.
+  static common::Result<std::shared_ptr<const Chunk>> OpenLazy(uint64_t size, ChunkReadFn read,
+                                                                std::string ref);
 
   const std::string& ref() const { return ref_; }
   // The stream's canonical label string.
   const std::string& labels() const { return labels_; }
   Codec codec() const { return codec_; }
-  size_t size() const { return bytes_.size(); }
+  size_t size() const { return size_; }
 
   size_t BlockCount() const { return blocks_.size(); }
   const BlockMeta& Block(size_t i) const { return blocks_[i]; }
@@ -73,10 +90,17 @@ class Chunk : public std::enable_shared_from_this<Chunk> {
 
  private:
   Chunk() = default;
+  // Reads [offset, offset + length) from bytes_ or through read_.
+  common::Result<std::string_view> Bytes(uint64_t offset, uint64_t length,
+                                         std::string* scratch) const;
   common::Status Parse();
   std::string Where(uint64_t offset) const;
 
-  std::string bytes_;
+  uint64_t size_ = 0;
+  std::string bytes_;  // the whole chunk (Open), or empty (OpenLazy)
+  ChunkReadFn read_;   // OpenLazy only
+  std::string tail_;   // OpenLazy: header ++ blooms ++ index bytes that blooms_ view
+
   std::string ref_;
   std::string labels_;
   Codec codec_ = Codec::kNone;

@@ -48,8 +48,46 @@ int64_t ChunkBuilder::MaxTimestamp() const {
   return m;
 }
 
+bool ChunkBuilder::Contains(int64_t timestamp_ns, std::string_view line,
+                            std::span<const common::Label> metadata) {
+  if (head_.Contains(timestamp_ns, line, metadata)) return true;
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    const BlockMeta& m = blocks_[i].meta;
+    if (timestamp_ns < m.min_ts || timestamp_ns > m.max_ts) continue;
+    if (cached_block_ != i) {
+      if (cached_ == nullptr) cached_ = std::make_unique<DecodedBlock>();
+      cached_block_ = static_cast<size_t>(-1);
+      if (!DecodeBlock(*blocks_[i].bytes, "head chunk of " + labels_, cached_.get()).ok()) continue;
+      cached_block_ = i;
+    }
+    const DecodedBlock& d = *cached_;
+    auto lo = std::lower_bound(d.timestamps.begin(), d.timestamps.end(), timestamp_ns);
+    for (size_t j = static_cast<size_t>(lo - d.timestamps.begin());
+         j < d.size() && d.timestamps[j] == timestamp_ns; ++j) {
+      if (d.Line(j) != line) continue;
+      std::span<const common::Label> set = d.Metadata(j);
+      if (std::equal(set.begin(), set.end(), metadata.begin(), metadata.end())) return true;
+    }
+  }
+  return false;
+}
+
+void ChunkBuilder::ReleaseLookupCache() {
+  cached_.reset();
+  cached_block_ = static_cast<size_t>(-1);
+}
+
+size_t ChunkBuilder::MemoryBytes() const {
+  return compressed_bytes_ + head_.RawBytes() + head_.EntryCount() * sizeof(HeadBlock::Row);
+}
+
 common::Result<std::string> ChunkBuilder::Encode() {
   SKALD_RETURN_IF_ERROR(CutBlock());
+  return EncodeBlocks();
+}
+
+common::Result<std::string> ChunkBuilder::EncodeBlocks() const {
+  if (!head_.empty()) return common::Status::InvalidArgument("EncodeBlocks with a non-empty head block");
   if (blocks_.empty()) return common::Status::InvalidArgument("cannot encode an empty chunk");
   std::string out;
   out.reserve(compressed_bytes_ + 64 + labels_.size() + blocks_.size() * 48);

@@ -66,6 +66,21 @@ class ChunkBuilder {
   // Cuts the head block and returns the encoded chunk; the builder keeps its
   // blocks (Encode can be called again). InvalidArgument when empty.
   common::Result<std::string> Encode();
+  // Encodes the cut blocks as a chunk without touching the builder.
+  // InvalidArgument when the head block is not empty (call CutBlock first)
+  // or there is no block.
+  common::Result<std::string> EncodeBlocks() const;
+
+  // True when an entry with exactly this timestamp, line and metadata is in
+  // the head block or a cut block. Free for timestamps outside every block's
+  // [min, max] (in-order appends); otherwise the covering blocks are decoded,
+  // and the last decoded block is kept until ReleaseLookupCache().
+  // Corrupt in-memory blocks cannot happen; a decode error reads as absent.
+  bool Contains(int64_t timestamp_ns, std::string_view line, std::span<const common::Label> metadata);
+  void ReleaseLookupCache();
+
+  // Bytes this builder holds in memory (cut blocks, blooms, head arena).
+  size_t MemoryBytes() const;
 
   // Entries in [from_ns, through_ns), cut blocks and head block, as they
   // are now. The iterator owns its data.
@@ -86,6 +101,9 @@ class ChunkBuilder {
   std::vector<StoredBlock> blocks_;
   size_t compressed_bytes_ = 0;
   size_t cut_entries_ = 0;
+  // Contains(): the block decoded last (index into blocks_, or npos).
+  size_t cached_block_ = static_cast<size_t>(-1);
+  std::unique_ptr<DecodedBlock> cached_;
 };
 
 }  // namespace skald::server::chunk

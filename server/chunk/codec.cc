@@ -25,7 +25,8 @@ ZstdContexts& Contexts() {
 
 }  // namespace
 
-common::Status CompressColumn(Codec codec, int level, std::string_view in, std::string* out) {
+common::Status CompressColumn(Codec codec, int level, std::string_view in, std::string* out,
+                              std::string_view prefix) {
   switch (codec) {
     case Codec::kNone:
       out->append(in);
@@ -33,8 +34,19 @@ common::Status CompressColumn(Codec codec, int level, std::string_view in, std::
     case Codec::kZstd: {
       size_t start = out->size();
       out->resize(start + ZSTD_compressBound(in.size()));
-      size_t n = ZSTD_compressCCtx(Contexts().cctx, out->data() + start, out->size() - start,
-                                   in.data(), in.size(), level);
+      ZSTD_CCtx* cctx = Contexts().cctx;
+      size_t n = 0;
+      if (prefix.empty()) {
+        n = ZSTD_compressCCtx(cctx, out->data() + start, out->size() - start, in.data(), in.size(), level);
+      } else {
+        ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+        n = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+        if (!ZSTD_isError(n)) n = ZSTD_CCtx_refPrefix(cctx, prefix.data(), prefix.size());
+        if (!ZSTD_isError(n)) {
+          n = ZSTD_compress2(cctx, out->data() + start, out->size() - start, in.data(), in.size());
+        }
+        ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+      }
       if (ZSTD_isError(n)) {
         out->resize(start);
         return common::Status::Internal(ZSTD_getErrorName(n), "zstd compress");
@@ -55,7 +67,7 @@ common::Status CompressColumn(Codec codec, int level, std::string_view in, std::
 }
 
 common::Status DecompressColumn(Codec codec, std::string_view in, size_t raw_size,
-                                std::string* out, std::string_view where) {
+                                std::string* out, std::string_view where, std::string_view prefix) {
   if (raw_size > kMaxColumnRawBytes) {
     return common::Status::Corruption("column raw size over limit", where);
   }
@@ -66,7 +78,13 @@ common::Status DecompressColumn(Codec codec, std::string_view in, size_t raw_siz
       if (raw_size > 0) out->assign(in);
       return common::Status::OK();
     case Codec::kZstd: {
-      size_t n = ZSTD_decompressDCtx(Contexts().dctx, out->data(), raw_size, in.data(), in.size());
+      ZSTD_DCtx* dctx = Contexts().dctx;
+      if (!prefix.empty()) {
+        size_t r = ZSTD_DCtx_refPrefix(dctx, prefix.data(), prefix.size());
+        if (ZSTD_isError(r)) return common::Status::Corruption("zstd column prefix", where);
+      }
+      size_t n = ZSTD_decompressDCtx(dctx, out->data(), raw_size, in.data(), in.size());
+      if (!prefix.empty()) ZSTD_DCtx_reset(dctx, ZSTD_reset_session_and_parameters);
       if (ZSTD_isError(n) || n != raw_size) {
         return common::Status::Corruption("zstd column does not decompress", where);
       }

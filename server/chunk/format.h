@@ -20,6 +20,17 @@ constexpr size_t kBlockHeaderBytes = 52;
 // Offset of the masked crc32c inside a block header.
 constexpr size_t kBlockCrcOffset = 48;
 
+// Block header byte 21: flags (FORMAT.md "Block"). A reader rejects a block
+// with a flag it does not know.
+// The metadata column is compressed with the block's raw lines column as a
+// zstd prefix (zstd blocks only): values repeated in the lines (trace_id)
+// cost a back-reference.
+constexpr uint8_t kBlockFlagMetadataLinesPrefix = 1;
+// The entries column holds three runs (all timestamp deltas, then all line
+// lengths, then all metadata-set-id deltas) instead of one triple per entry.
+constexpr uint8_t kBlockFlagSplitEntries = 2;
+constexpr uint8_t kKnownBlockFlags = kBlockFlagMetadataLinesPrefix | kBlockFlagSplitEntries;
+
 // Compression of a block's columns. Stored in chunk and block headers.
 enum class Codec : uint8_t {
   kNone = 0,

@@ -32,6 +32,17 @@ void HeadBlock::Append(int64_t timestamp_ns, std::string_view line,
   max_ts_ = std::max(max_ts_, timestamp_ns);
 }
 
+bool HeadBlock::Contains(int64_t timestamp_ns, std::string_view line,
+                         std::span<const common::Label> metadata) const {
+  if (rows_.empty() || timestamp_ns > max_ts_ || timestamp_ns < min_ts_) return false;
+  for (auto it = rows_.rbegin(); it != rows_.rend(); ++it) {
+    if (it->timestamp_ns != timestamp_ns || it->line_length != line.size() || Line(*it) != line) continue;
+    const std::vector<common::Label>& set = sets_[it->meta_set];
+    if (std::equal(set.begin(), set.end(), metadata.begin(), metadata.end())) return true;
+  }
+  return false;
+}
+
 std::vector<HeadBlock::Row> HeadBlock::SortedRows() const {
   std::vector<Row> rows = rows_;
   auto less = [this](const Row& a, const Row& b) {

@@ -55,6 +55,12 @@ class HeadBlock {
   const std::vector<common::Label>& MetadataSet(uint32_t id) const { return sets_[id]; }
   size_t MetadataSetCount() const { return sets_.size(); }
 
+  // True when an entry with exactly this timestamp, line and metadata was
+  // appended. O(1) when timestamp_ns > MaxTimestamp() (in-order appends);
+  // otherwise a scan of the rows.
+  bool Contains(int64_t timestamp_ns, std::string_view line,
+                std::span<const common::Label> metadata) const;
+
   // Sorted, deduplicated copies of the entries with from <= ts < through.
   std::vector<common::Entry> Entries(int64_t from_ns, int64_t through_ns) const;
 

@@ -7,7 +7,12 @@
 #
 # Usage: tests/bench/run_push_bench.sh [lines] [streams] [connections]
 # Env:   BUILD_DIR (default ./build; configured with -DSKALD_BENCH=ON and the
-#        `skald` and `push_loadgen` targets built), SHARED_DIR (default ../shared).
+#        `skald` and `push_loadgen` targets built), SHARED_DIR (default ../shared),
+#        CORPUS_DIR (a directory with push.jsonl made by genlogs.py --format push:
+#        used as is instead of generating one; [lines]/[streams] are then only
+#        labels), KEEP=1 (keep the work directory), SKALD_ENV (extra env for skald,
+#        e.g. "MALLOC_ARENA_MAX=2"), PERF=1 (record the server with perf into
+#        $WORK/perf.data).
 # Only loopback traffic; bounded by the corpus size.
 set -euo pipefail
 LINES=${1:-200000}
@@ -23,9 +28,16 @@ for b in "$SKALD" "$LOADGEN"; do
 done
 
 WORK=$(mktemp -d /tmp/skald-push-bench.XXXXXX)
-trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
-python3 "$SHARED_DIR/bench/genlogs.py" --out "$WORK/corpus" --format push --lines "$LINES" --streams "$STREAMS" --quiet
-RAW=$(python3 -c "import json,sys; print(sum(len(json.loads(l)['line'].encode()) for l in open(sys.argv[1])))" "$WORK/corpus/push.jsonl")
+PID=
+trap 'if [[ -n $PID ]]; then kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; fi; [[ ${KEEP:-0} == 1 ]] && echo "kept $WORK" || rm -rf "$WORK"' EXIT
+if [[ -n ${CORPUS_DIR:-} ]]; then
+  CORPUS=$CORPUS_DIR/push.jsonl
+  LINES=$(wc -l < "$CORPUS")
+else
+  python3 "$SHARED_DIR/bench/genlogs.py" --out "$WORK/corpus" --format push --lines "$LINES" --streams "$STREAMS" --quiet
+  CORPUS=$WORK/corpus/push.jsonl
+fi
+RAW=$(python3 -c "import json,sys; print(sum(len(json.loads(l)['line'].encode()) for l in open(sys.argv[1])))" "$CORPUS")
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$WORK/config.yaml" <<YAML
@@ -35,27 +47,38 @@ limits_config:
   per_stream_rate_limit: 100GB
   per_stream_rate_limit_burst: 100GB
 YAML
-"$SKALD" -config.file="$WORK/config.yaml" -server.http-listen-address=127.0.0.1 \
+env ${SKALD_ENV:-} "$SKALD" -config.file="$WORK/config.yaml" -server.http-listen-address=127.0.0.1 \
   -server.http-listen-port="$PORT" -common.path-prefix="$WORK/data" > "$WORK/skald.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 100); do
   curl -sf "http://127.0.0.1:$PORT/ready" > /dev/null 2>&1 && break
   sleep 0.1
 done
+if [[ ${PERF:-0} == 1 ]]; then
+  perf record -g -F 499 -p "$PID" -o "$WORK/perf.data" > "$WORK/perf.log" 2>&1 &
+  PERF_PID=$!
+fi
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
 HZ=$(getconf CLK_TCK)
 T0=$(cpu_ticks)
-"$LOADGEN" --url "http://127.0.0.1:$PORT" --file "$WORK/corpus/push.jsonl" --connections "$CONNS" | tee "$WORK/loadgen.out"
+"$LOADGEN" --url "http://127.0.0.1:$PORT" --file "$CORPUS" --connections "$CONNS" | tee "$WORK/loadgen.out"
 T1=$(cpu_ticks)
+HWM_PUSH=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
+RSS_PUSH=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
+WAL_PUSH=$(du -sb "$WORK/data/wal" 2>/dev/null | awk '{print $1}')
 curl -sf -X POST "http://127.0.0.1:$PORT/flush" > /dev/null
 T2=$(cpu_ticks)
+if [[ -n ${PERF_PID:-} ]]; then kill -INT $PERF_PID; wait $PERF_PID || true; fi
 HWM=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
-DISK=$(du -sb "$WORK/data" | awk '{print $1}')
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+DISK=$(du -sb --exclude=wal "$WORK/data" | awk '{print $1}')
+WAL=$(du -sb "$WORK/data/wal" 2>/dev/null | awk '{print $1}')
 CHUNKS=$(du -sb "$WORK/data/chunks" 2>/dev/null | awk '{print $1}')
 STATS=$(curl -sf "http://127.0.0.1:$PORT/loki/api/v1/index/stats?query=%7Bapp%3D~%22.%2B%22%7D&start=0&end=$(( $(date +%s%N) + 3600000000000 ))")
-python3 - "$LINES" "$RAW" "$HZ" "$T0" "$T1" "$T2" "$HWM" "$DISK" "${CHUNKS:-0}" "$STATS" "$WORK/loadgen.out" <<'PY'
+python3 - "$LINES" "$RAW" "$HZ" "$T0" "$T1" "$T2" "$HWM" "$DISK" "${CHUNKS:-0}" "$STATS" "$WORK/loadgen.out" \
+  "$HWM_PUSH" "$RSS_PUSH" "${WAL_PUSH:-0}" "${WAL:-0}" "$LOAD" <<'PY'
 import json, re, sys
-lines, raw, hz, t0, t1, t2, hwm, disk, chunks, stats, out = sys.argv[1:]
+lines, raw, hz, t0, t1, t2, hwm, disk, chunks, stats, out, hwm_push, rss_push, wal_push, wal, load = sys.argv[1:]
 lines, raw, hz = int(lines), int(raw), int(hz)
 push_cpu = (int(t1) - int(t0)) / hz
 flush_cpu = (int(t2) - int(t1)) / hz
@@ -63,7 +86,9 @@ lps = re.search(r"lines_per_sec=(\d+)", open(out).read()).group(1)
 print("lines=%d raw_line_bytes=%d" % (lines, raw))
 print("lines_per_sec=%s" % lps)
 print("server_cpu_s_per_million_lines push=%.2f push+flush=%.2f" % (push_cpu * 1e6 / lines, (push_cpu + flush_cpu) * 1e6 / lines))
-print("peak_rss_mib=%.1f" % (int(hwm) / 1024))
-print("on_disk_bytes=%s (chunks %s) ratio_vs_raw=%.3f chunks_vs_raw=%.3f" % (disk, chunks, int(disk) / raw, int(chunks) / raw))
+print("peak_rss_mib=%.1f (at end of push: peak %.1f, current %.1f)" % (int(hwm) / 1024, int(hwm_push) / 1024, int(rss_push) / 1024))
+print("on_disk_bytes (chunks+index, no wal)=%s (chunks %s) raw/disk=%.2fx raw/chunks=%.2fx" % (disk, chunks, raw / int(disk), raw / max(1, int(chunks))))
+print("wal_bytes before flush=%s after flush=%s" % (wal_push, wal))
+print("loadavg_after=%s" % load)
 print("index_stats=%s" % stats)
 PY

@@ -1,0 +1,170 @@
+// Block layout details written by BlockBuilder (FORMAT.md "Block" flags):
+// split entries runs, metadata compressed against the lines, flag checks,
+// and the head's duplicate lookups used by the ingester's dedupe.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "common/coding.h"
+#include "common/crc32c.h"
+#include "server/chunk/block.h"
+#include "server/chunk/block_builder.h"
+#include "server/chunk/chunk_builder.h"
+#include "server/chunk/head_block.h"
+
+using namespace skald::server::chunk;
+using skald::common::Label;
+
+namespace {
+
+std::string Hex32(int i) {
+  static const char* kHex = "0123456789abcdef";
+  std::string s;
+  uint64_t x = 0x9e3779b97f4a7c15ull * static_cast<uint64_t>(i + 1);
+  for (int k = 0; k < 32; ++k) {
+    s.push_back(kHex[x & 15]);
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+  }
+  return s;
+}
+
+// Builds one block of `n` entries whose trace_id is both in the line and in
+// the metadata (set per entry), like the push corpus.
+std::string BuildTraceBlock(int n, Codec codec, BlockMeta* meta) {
+  HeadBlock head;
+  for (int i = 0; i < n; ++i) {
+    std::string trace = Hex32(i);
+    std::vector<Label> md = {{"trace_id", trace}};
+    head.Append(1000 + i * 7, "level=info msg=\"done\" trace_id=" + trace + " n=" + std::to_string(i), md);
+  }
+  BlockOptions o;
+  o.codec = codec;
+  BlockBuilder b(o);
+  std::string block, bloom;
+  REQUIRE(b.Build(head, &block, &bloom, meta).ok());
+  return block;
+}
+
+void Recrc(std::string* block) {
+  uint32_t crc = skald::common::crc32c::Value(block->data(), kBlockCrcOffset);
+  crc = skald::common::crc32c::Extend(crc, block->data() + kBlockHeaderBytes, block->size() - kBlockHeaderBytes);
+  skald::common::EncodeFixed32(block->data() + kBlockCrcOffset, skald::common::crc32c::Mask(crc));
+}
+
+}  // namespace
+
+TEST_CASE("zstd block compresses metadata against its lines and decodes it back") {
+  BlockMeta meta;
+  std::string block = BuildTraceBlock(500, Codec::kZstd, &meta);
+  CHECK((static_cast<uint8_t>(block[21]) & kBlockFlagMetadataLinesPrefix) != 0);
+  CHECK((static_cast<uint8_t>(block[21]) & kBlockFlagSplitEntries) != 0);
+  // 500 distinct 32-hex values (16 bytes of entropy each) stored again in the
+  // metadata would cost >= 8000 bytes; as back-references into the lines far less.
+  uint32_t stored_meta = skald::common::DecodeFixed32(block.data() + 44);
+  CHECK(stored_meta < 4000);
+  DecodedBlock d;
+  REQUIRE(DecodeBlock(block, "t", &d).ok());
+  REQUIRE(d.size() == 500);
+  for (size_t i = 0; i < d.size(); ++i) {
+    REQUIRE(d.Metadata(i).size() == 1);
+    CHECK(d.Metadata(i)[0].value == Hex32(static_cast<int>(i)));
+    CHECK(d.Line(i).find(Hex32(static_cast<int>(i))) != std::string_view::npos);
+    CHECK(d.timestamps[i] == 1000 + static_cast<int64_t>(i) * 7);
+  }
+}
+
+TEST_CASE("non-zstd blocks never use the lines prefix but split their entries") {
+  for (Codec c : {Codec::kNone, Codec::kSnappy}) {
+    BlockMeta meta;
+    std::string block = BuildTraceBlock(50, c, &meta);
+    CHECK(static_cast<uint8_t>(block[21]) == kBlockFlagSplitEntries);
+    DecodedBlock d;
+    REQUIRE(DecodeBlock(block, "t", &d).ok());
+    CHECK(d.size() == 50);
+    CHECK(d.Metadata(49)[0].value == Hex32(49));
+  }
+}
+
+TEST_CASE("a block with an unknown flag bit is corruption") {
+  BlockMeta meta;
+  std::string block = BuildTraceBlock(10, Codec::kZstd, &meta);
+  block[21] = static_cast<char>(static_cast<uint8_t>(block[21]) | 0x80);
+  Recrc(&block);
+  DecodedBlock d;
+  auto st = DecodeBlock(block, "file@8", &d);
+  CHECK(st.code() == skald::common::StatusCode::kCorruption);
+}
+
+TEST_CASE("the lines-prefix flag on a snappy block is corruption") {
+  BlockMeta meta;
+  std::string block = BuildTraceBlock(10, Codec::kSnappy, &meta);
+  block[21] = static_cast<char>(kKnownBlockFlags);
+  Recrc(&block);
+  DecodedBlock d;
+  CHECK(DecodeBlock(block, "file@8", &d).code() == skald::common::StatusCode::kCorruption);
+}
+
+TEST_CASE("a split entries column whose set-id deltas leave the set table is corruption") {
+  HeadBlock head;
+  head.Append(1, "a", std::vector<Label>{{"k", "v"}});
+  head.Append(2, "b", {});
+  BlockOptions o;
+  o.codec = Codec::kNone;
+  BlockBuilder b(o);
+  std::string block, bloom;
+  BlockMeta meta;
+  REQUIRE(b.Build(head, &block, &bloom, &meta).ok());
+  // entries column (uncompressed): ts deltas 0,1 | lengths 1,1 | set deltas +1,-1.
+  const size_t entries_at = kBlockHeaderBytes;
+  REQUIRE(block.substr(entries_at, 6) == std::string("\x00\x02\x01\x01\x02\x01", 6));
+  block[entries_at + 5] = 0x04;  // second set delta +2 -> id 3, past the 2 sets
+  Recrc(&block);
+  DecodedBlock d;
+  CHECK(DecodeBlock(block, "file@8", &d).code() == skald::common::StatusCode::kCorruption);
+}
+
+TEST_CASE("head block Contains finds exact entries only") {
+  HeadBlock head;
+  std::vector<Label> md = {{"trace_id", "abc"}};
+  head.Append(10, "x", md);
+  head.Append(5, "y", {});
+  CHECK(head.Contains(10, "x", md));
+  CHECK(head.Contains(5, "y", {}));
+  CHECK_FALSE(head.Contains(10, "x", {}));                    // other metadata
+  CHECK_FALSE(head.Contains(10, "y", md));                    // other line
+  CHECK_FALSE(head.Contains(11, "x", md));                    // newer than everything
+  CHECK_FALSE(head.Contains(4, "y", {}));                     // older than everything
+  CHECK_FALSE(head.Contains(7, "x", md));                     // inside the range, absent
+}
+
+TEST_CASE("chunk builder Contains looks into cut blocks and the head") {
+  ChunkOptions o;
+  o.block_bytes = 64;
+  ChunkBuilder b("{a=\"1\"}", o);
+  std::vector<Label> md = {{"trace_id", "t1"}};
+  for (int i = 0; i < 40; ++i) REQUIRE(b.Append(100 + i, "line number " + std::to_string(i), md).ok());
+  REQUIRE(b.BlockCount() > 2);
+  CHECK(b.Contains(100, "line number 0", md));    // first cut block
+  CHECK(b.Contains(120, "line number 20", md));   // a middle block
+  CHECK(b.Contains(139, "line number 39", md));   // head or last block
+  CHECK_FALSE(b.Contains(120, "line number 21", md));
+  CHECK_FALSE(b.Contains(120, "line number 20", {}));
+  CHECK_FALSE(b.Contains(500, "line number 20", md));
+  b.ReleaseLookupCache();
+  CHECK(b.Contains(101, "line number 1", md));
+}
+
+TEST_CASE("EncodeBlocks needs an empty head and gives what Encode gives") {
+  ChunkOptions o;
+  o.block_bytes = 64;
+  ChunkBuilder b("{a=\"1\"}", o);
+  for (int i = 0; i < 10; ++i) REQUIRE(b.Append(100 + i, "entry " + std::to_string(i), {}).ok());
+  if (b.HeadRawBytes() > 0) CHECK_FALSE(b.EncodeBlocks().ok());
+  REQUIRE(b.CutBlock().ok());
+  auto blocks = b.EncodeBlocks();
+  REQUIRE(blocks.ok());
+  auto full = b.Encode();
+  REQUIRE(full.ok());
+  CHECK(*blocks == *full);
+}
