@@ -99,7 +99,7 @@ Status Agent::Start() {
   if (watcher.ok()) {
     watcher_ = std::move(*watcher);
   } else {
-    spdlog::warn("msg=\"inotify unavailable; polling\" err=\"{}\"", watcher.status().message());
+    spdlog::warn("inotify unavailable; polling: err={}", watcher.status().message());
   }
   reader_ = std::thread([this] { ReaderLoop(); });
   ready_ = true;
@@ -140,7 +140,7 @@ void Agent::OpenFile(const std::string& path, const Target& t) {
   uint64_t offset = positions_.Get(path).value_or(0);
   auto tf = tail::TailedFile::Open(path, offset);
   if (!tf.ok()) {
-    spdlog::warn("msg=\"cannot open file\" path={} err=\"{}\"", path, tf.status().message());
+    spdlog::warn("cannot open file: path={} err={}", path, tf.status().message());
     return;
   }
   auto pipe = pipeline::Pipeline::Create(t.scrape->pipeline_stages, t.scrape->file,
@@ -154,12 +154,12 @@ void Agent::OpenFile(const std::string& path, const Target& t) {
   f->labels = t.labels;
   for (auto& [k, v] : tail::ContainerLabels(path)) f->labels.emplace(k, v);
   f->labels["filename"] = path;
-  spdlog::info("msg=\"tail routine: started\" path={} offset={}", path, f->tf->offset());
+  spdlog::info("tail routine started: path={} offset={}", path, f->tf->offset());
   files_[path] = std::move(f);
   if (watcher_) {
     std::string dir = path.substr(0, path.rfind('/'));
     Status w = watcher_->Watch(dir.empty() ? "/" : dir);
-    if (!w.ok()) spdlog::warn("msg=\"cannot watch directory; polling\" err=\"{}\"", w.message());
+    if (!w.ok()) spdlog::warn("cannot watch directory; polling: err={}", w.message());
   }
 }
 
@@ -190,7 +190,7 @@ void Agent::ReaderLoop() {
       positions_.Put(path, 0);
       struct stat st;
       if (target != nullptr && ::stat(path.c_str(), &st) == 0) OpenFile(path, *target);
-      spdlog::info("msg=\"file rotated or removed; draining old file\" path={}", path);
+      spdlog::info("file rotated or removed; draining old file: path={}", path);
       rotated_.push_back(std::move(old));
     }
     for (auto it = rotated_.begin(); it != rotated_.end();) {
@@ -246,13 +246,13 @@ bool Agent::ReadPass(File* f, bool finishing) {
   }
   if (!backpressure) {
     if (f->tf->Truncated()) {
-      spdlog::info("msg=\"file truncated; reading from the start\" path={}", f->path);
+      spdlog::info("file truncated; reading from the start: path={}", f->path);
       f->pipe->Flush(clock_->MonotonicNanos(), true, &out);
       f->tf->Reset();
     }
     auto r = f->tf->ReadLines(kMaxReadPerPass, &lines);
     if (!r.ok()) {
-      spdlog::warn("msg=\"read failed\" path={} err=\"{}\"", f->path, r.status().message());
+      spdlog::warn("read failed: path={} err={}", f->path, r.status().message());
     } else {
       n = *r;
     }
@@ -357,7 +357,7 @@ void Agent::SavePositions() {
     if (::stat(path.c_str(), &st) != 0) positions_.Remove(path);
   }
   Status s = positions_.Save();
-  if (!s.ok()) spdlog::error("msg=\"error writing positions file\" err=\"{}\"", s.message());
+  if (!s.ok()) spdlog::error("error writing positions file: err={}", s.message());
 }
 
 }  // namespace skald::agent

@@ -105,10 +105,10 @@ int main(int argc, char** argv) {
     std::cerr << "error starting agent: " << s.message() << "\n";
     return 1;
   }
-  spdlog::info("msg=\"skald-agent started\" http_port={}", a.http_port());
+  spdlog::info("skald-agent started: http_port={}", a.http_port());
   int sig = 0;
   sigwait(&set, &sig);
-  spdlog::info("msg=\"received signal, shutting down\" signal={}", sig);
+  spdlog::info("received signal, shutting down: signal={}", sig);
   a.Stop();
   return 0;
 }

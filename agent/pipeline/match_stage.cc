@@ -3,10 +3,12 @@
 // the selector's line filters (Promtail's `match`). Entries that do not
 // match pass on unchanged. Supported line filters: |= != |~ !~ (with `or`
 // alternatives); pattern and ip() filters and other LogQL stages are
-// rejected at config time.
+// rejected at config time. Drops are counted in
+// logentry_dropped_lines_total{reason=drop_counter_reason|"match_stage"}.
 #include <re2/re2.h>
 
 #include "agent/pipeline/pipeline.h"
+#include "agent/pipeline/stages/drop_metrics.h"
 #include "common/logql/ast.h"
 #include "common/logql/parser.h"
 
@@ -32,9 +34,9 @@ struct LineFilter {
 class MatchStage final : public Stage {
  public:
   MatchStage(std::vector<common::Matcher> matchers, std::vector<LineFilter> filters, bool drop,
-             std::unique_ptr<Pipeline> nested)
+             std::string drop_reason, std::unique_ptr<Pipeline> nested)
       : matchers_(std::move(matchers)), filters_(std::move(filters)), drop_(drop),
-        nested_(std::move(nested)) {}
+        drop_reason_(std::move(drop_reason)), nested_(std::move(nested)) {}
 
   void Process(PipelineEntry e, std::vector<PipelineEntry>* out) override {
     if (!Matches(e)) {
@@ -42,7 +44,7 @@ class MatchStage final : public Stage {
       return;
     }
     if (drop_) {
-      ++dropped_.dropped;
+      CountDroppedLine(drop_reason_);
       return;
     }
     nested_->Process(std::move(e), out);
@@ -72,8 +74,8 @@ class MatchStage final : public Stage {
   std::vector<common::Matcher> matchers_;
   std::vector<LineFilter> filters_;
   bool drop_;
+  std::string drop_reason_;  // logentry_dropped_lines_total{reason}
   std::unique_ptr<Pipeline> nested_;  // null for action: drop
-  DropCounter dropped_;
 };
 
 }  // namespace
@@ -132,7 +134,8 @@ StageResult NewMatchStage(YamlMap* cfg) {
     nested = std::move(*p);
   }
   return std::unique_ptr<Stage>(std::make_unique<MatchStage>(
-      std::move((*parsed)->matchers), std::move(filters), action == "drop", std::move(nested)));
+      std::move((*parsed)->matchers), std::move(filters), action == "drop",
+      reason.empty() ? std::string(kMatchStageReason) : reason, std::move(nested)));
 }
 
 }  // namespace skald::agent::pipeline

@@ -2,12 +2,14 @@
 // `drop`): `source` (one key or a list; with several, values are joined by
 // `separator`, default ";"), `value` (exact match) or `expression` (RE2,
 // unanchored), `older_than` (duration against the entry timestamp) and
-// `longer_than` (bytes of the line). `drop_counter_reason` is accepted.
+// `longer_than` (bytes of the line). Drops are counted in
+// logentry_dropped_lines_total{reason=drop_counter_reason|"drop_stage"}.
 // With only `source`, an entry is dropped when the key is present.
 #include <re2/re2.h>
 
 #include <ctime>
 
+#include "agent/pipeline/stages/drop_metrics.h"
 #include "agent/pipeline/stages/stages.h"
 
 namespace skald::agent::pipeline {
@@ -21,6 +23,7 @@ struct DropConfig {
   std::unique_ptr<re2::RE2> re;
   int64_t older_than_ns = 0;
   int64_t longer_than = 0;
+  std::string reason = kDropStageReason;  // drop_counter_reason
 };
 
 class DropStage final : public Stage {
@@ -28,7 +31,11 @@ class DropStage final : public Stage {
   explicit DropStage(DropConfig c) : c_(std::move(c)) {}
 
   void Process(PipelineEntry e, std::vector<PipelineEntry>* out) override {
-    if (!Matches(e)) out->push_back(std::move(e));
+    if (Matches(e)) {
+      CountDroppedLine(c_.reason);
+      return;
+    }
+    out->push_back(std::move(e));
   }
   const char* name() const override { return "drop"; }
 
@@ -76,6 +83,7 @@ StageResult NewDropStage(YamlMap* cfg) {
   SKALD_RETURN_IF_ERROR(cfg->GetBytes("longer_than", &c.longer_than));
   SKALD_RETURN_IF_ERROR(cfg->GetString("drop_counter_reason", &reason));
   SKALD_RETURN_IF_ERROR(cfg->CheckNoUnknownKeys());
+  if (!reason.empty()) c.reason = reason;
   if (c.has_value && !expression.empty()) {
     return cfg->Error("value", "value and expression are mutually exclusive");
   }

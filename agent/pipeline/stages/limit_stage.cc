@@ -5,12 +5,15 @@
 // token is available. With `by_label_name` each value of that label has its
 // own bucket and entries without the label are not limited; when the number
 // of buckets reaches `max_distinct_labels` (at least kMinDistinctLabels) all
-// buckets are forgotten and start full again, as in Promtail.
+// buckets are forgotten and start full again, as in Promtail. Drops are
+// counted in logentry_dropped_lines_total{reason="ratelimit_drop_stage"}
+// (and per label value with by_label_name), see drop_metrics.h.
 #include <algorithm>
 #include <chrono>
 #include <thread>
 #include <unordered_map>
 
+#include "agent/pipeline/stages/drop_metrics.h"
 #include "agent/pipeline/stages/stages.h"
 #include "common/clock.h"
 
@@ -75,7 +78,8 @@ class LimitStage final : public Stage {
     int64_t wait = bucket->Take(clock_->MonotonicNanos(), !drop_);
     if (wait != 0) {
       if (drop_ || wait < 0) {
-        ++dropped_.dropped;
+        CountDroppedLine(kRateLimitDropReason);
+        if (!by_label_.empty()) CountDroppedLineByLabel(by_label_, e.labels[by_label_]);
         return;
       }
       std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
@@ -92,7 +96,6 @@ class LimitStage final : public Stage {
   common::Clock* clock_;
   TokenBucket global_;
   std::unordered_map<std::string, TokenBucket> buckets_;
-  DropCounter dropped_;
 };
 
 }  // namespace

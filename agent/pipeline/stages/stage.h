@@ -34,12 +34,6 @@ struct PipelineEntry {
   // Byte offset in the source file where this entry's first line starts;
   // the agent uses it to know which offsets are safe to save.
   uint64_t start_offset = 0;
-  // Set by the limit stage when dropping counts as "rate limited" etc.
-};
-
-// Why a stage dropped an entry, for promtail_dropped_entries_total-like metrics.
-struct DropCounter {
-  uint64_t dropped = 0;
 };
 
 class Stage {
