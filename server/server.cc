@@ -13,6 +13,7 @@
 #include "common/thread_pool.h"
 #include "server/api/query_handler.h"
 #include "server/api/tail_handler.h"
+#include "server/api/volume_handler.h"
 #include "server/api/write_path.h"
 #include "server/logql/engine.h"
 #include "server/query/store_querier.h"
@@ -118,6 +119,12 @@ Status Server::RegisterApi() {
   write_path_ = std::move(write_path).value();
   write_path_->Register(&router_);
   AddService("ingester", [this] { return write_path_->Start(); }, [this] { write_path_->Stop(); });
+  api::VolumeApi volume;
+  volume.index = write_path_->index();
+  volume.ingester = write_path_->ingester();
+  volume.tenants.auth_enabled = options_.auth_enabled;
+  volume.limits = [this](std::string_view t) { return options_.LimitsFor(std::string(t)); };
+  api::RegisterVolumeRoutes(&router_, std::move(volume));
 
   query_pool_ = std::make_unique<common::ThreadPool>(
       static_cast<size_t>(std::max(0, options_.query.max_concurrency)));

@@ -95,12 +95,11 @@ std::vector<const logql::Series*> SortedSeries(const QueryResult& r) {
   v.reserve(r.series.size());
   for (const auto& s : r.series) v.push_back(&s);
   if (!r.keep_order) {
-    std::vector<std::pair<std::string, const logql::Series*>> keyed;
-    keyed.reserve(v.size());
-    for (auto* s : v) keyed.emplace_back(s->metric.ToString(), s);
-    std::sort(keyed.begin(), keyed.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (size_t i = 0; i < keyed.size(); ++i) v[i] = keyed[i].second;
+    // Prometheus labels.Compare order (label by label, a prefix first), as
+    // Loki sorts vectors and matrices; not the label string, where `,`
+    // sorts before `}`.
+    std::sort(v.begin(), v.end(),
+              [](const logql::Series* a, const logql::Series* b) { return a->metric < b->metric; });
   }
   return v;
 }

@@ -304,6 +304,15 @@ Result<std::vector<StepSeries>> EvalRangeAggregation(const ql::RangeAggregationE
           }
         } else if (!no_labels) {
           out = Group(res->labels, *grouping);
+          // Loki's LabelExtractorWithStages adds the unwrapped label to a
+          // `without` list: it never survives as a series label.
+          if (unwrap && grouping->without) {
+            std::vector<Label> v;
+            for (const auto& l : out.pairs()) {
+              if (l.name != unwrap->label()) v.push_back(l);
+            }
+            out = Labels(std::move(v));
+          }
         }
         auto& ss = local[out.ToString()];
         if (ss.labels.empty()) ss.labels = std::move(out);

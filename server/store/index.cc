@@ -326,6 +326,36 @@ Result<std::vector<ChunkRef>> Index::ChunksFor(std::string_view tenant,
   return out;
 }
 
+Result<std::vector<StreamVolume>> Index::VolumeChunks(std::string_view tenant,
+                                                      const std::vector<Matcher>& matchers,
+                                                      int64_t from, int64_t through) {
+  auto lease = Reader();
+  if (!lease.ok()) return lease.status();
+  auto streams = FindStreamsWith(lease->db(), tenant, matchers, from, through);
+  if (!streams.ok()) return streams.status();
+  auto st = lease->db().Prepare(
+      "SELECT from_ts, through_ts, entries, raw_bytes FROM chunks "
+      "WHERE tenant = ? AND stream_id = ? AND from_ts <= ? AND through_ts >= ? ORDER BY from_ts");
+  if (!st.ok()) return st.status();
+  std::vector<StreamVolume> out;
+  for (auto& s : *streams) {
+    StreamVolume v;
+    st->Bind(1, tenant).Bind(2, s.id).Bind(3, through).Bind(4, from);
+    while (true) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      v.chunks.push_back(
+          {st->ColumnInt64(0), st->ColumnInt64(1), st->ColumnUint64(2), st->ColumnUint64(3)});
+    }
+    st->Reset();
+    if (v.chunks.empty()) continue;
+    v.labels = std::move(s.labels);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
 // ---- chunk files ----
 
 Result<uint64_t> Index::AddFile(std::string_view tenant, int64_t day, uint64_t seq,

@@ -81,6 +81,21 @@ struct VolumeEntry {
   bool operator==(const VolumeEntry&) const = default;
 };
 
+// /index/volume(_range) input: one indexed chunk's time span and sizes.
+struct VolumeChunk {
+  int64_t from_ts = 0;     // ns, first entry
+  int64_t through_ts = 0;  // ns, last entry
+  uint64_t entries = 0;
+  uint64_t bytes = 0;      // raw (uncompressed) bytes: lines + structured metadata
+  bool operator==(const VolumeChunk&) const = default;
+};
+
+// A matching stream with its chunks overlapping the asked window.
+struct StreamVolume {
+  common::Labels labels;
+  std::vector<VolumeChunk> chunks;  // ordered by from_ts
+};
+
 // One chunk file registered in the files table.
 struct ChunkFileInfo {
   uint64_t id = 0;
@@ -169,6 +184,14 @@ class Index {
                                                   int64_t from, int64_t through,
                                                   const std::vector<std::string>& target_labels,
                                                   VolumeAggregation aggregate_by);
+
+  // /index/volume(_range): the streams matching every matcher (no matchers =
+  // all streams) that have chunks overlapping [from, through] (inclusive),
+  // each with those chunks' spans and sizes, so the caller can prorate and
+  // bucket them by time without reading chunks. Ordered by stream id.
+  common::Result<std::vector<StreamVolume>> VolumeChunks(std::string_view tenant,
+                                                         const std::vector<common::Matcher>& matchers,
+                                                         int64_t from, int64_t through);
 
   // Tenants that have streams, sorted.
   common::Result<std::vector<std::string>> Tenants();
