@@ -58,12 +58,17 @@ class ChunkSource final : public EntrySource {
                                                     iter::Direction direction,
                                                     const ScanHints& hints,
                                                     QueryStats* stats) override {
-    auto bytes = store_->Read(ref_);
-    if (!bytes.ok()) return bytes.status();
-    stats->compressed_bytes += bytes->size();
     std::string where = "chunk " + std::to_string(ref_.id) + " (file " +
                         std::to_string(ref_.file_id) + " @" + std::to_string(ref_.offset) + ")";
-    auto chunk = chunk::Chunk::Open(std::move(bytes).value(), where);
+    // Only the index, the blooms and the blocks a query needs are read.
+    auto chunk = chunk::Chunk::OpenLazy(
+        ref_.length,
+        [store = store_, ref = ref_, stats](uint64_t offset, uint64_t length) {
+          auto got = store->ReadRange(ref, offset, length);
+          if (got.ok()) stats->compressed_bytes += got->size();
+          return got;
+        },
+        where);
     if (!chunk.ok()) return chunk.status();
 
     chunk::ChunkIteratorOptions opts;
@@ -73,7 +78,7 @@ class ChunkSource final : public EntrySource {
     auto keys = std::make_shared<std::vector<std::string>>(RequiredBloomKeys(hints));
     auto fields = std::make_shared<std::vector<FieldKeys>>(FieldBloomKeys(hints));
     if (!keys->empty() || !fields->empty()) {
-      opts.block_filter = [keys, fields, stats](const chunk::BlockMeta& meta,
+      opts.block_filter = [keys, fields, stats](const chunk::BlockMeta&,
                                                 const chunk::Bloom& bloom) {
         for (const auto& k : *keys) {
           if (!bloom.MayContain(k)) {
@@ -92,26 +97,14 @@ class ChunkSource final : public EntrySource {
             }
           }
         }
-        stats->decompressed_lines += meta.entry_count;
-        stats->decompressed_bytes += meta.line_bytes;
-        return true;
-      };
-    } else {
-      opts.block_filter = [stats](const chunk::BlockMeta& meta, const chunk::Bloom&) {
-        stats->decompressed_lines += meta.entry_count;
-        stats->decompressed_bytes += meta.line_bytes;
         return true;
       };
     }
-    if (!hints.line_contains.empty()) {
-      auto needles = std::make_shared<std::vector<std::string>>(hints.line_contains);
-      opts.line_filter = [needles](std::string_view line) {
-        for (const auto& n : *needles) {
-          if (memmem(line.data(), line.size(), n.data(), n.size()) == nullptr) return false;
-        }
-        return true;
-      };
-    }
+    opts.on_decode = [stats](const chunk::BlockMeta& meta) {
+      stats->decompressed_lines += meta.entry_count;
+      stats->decompressed_bytes += meta.line_bytes;
+    };
+    opts.line_contains = hints.line_contains;
     return (*chunk)->NewIterator(opts);
   }
 

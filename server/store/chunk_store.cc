@@ -274,6 +274,27 @@ Result<std::string> ChunkStore::Read(const ChunkRef& ref) {
   return buf;
 }
 
+Result<std::string> ChunkStore::ReadRange(const ChunkRef& ref, uint64_t offset,
+                                          uint64_t length) {
+  if (offset > ref.length || length > ref.length - offset) {
+    return Status::InvalidArgument("chunk range [" + std::to_string(offset) + ", +" +
+                                   std::to_string(length) + ") outside a chunk of " +
+                                   std::to_string(ref.length) + " bytes");
+  }
+  auto file = ReaderFor(ref.file_id);
+  if (!file.ok()) return file.status();
+  std::string buf(length, '\0');
+  std::string_view got;
+  SKALD_RETURN_IF_ERROR((*file)->Read(ref.offset + offset, length, &got, buf.data()));
+  if (got.size() < length) {
+    return Status::Corruption("chunk file too short: want " + std::to_string(length) +
+                                  " bytes, got " + std::to_string(got.size()),
+                              Where(PathOf(ref.file_id), ref.file_id, ref.offset + offset));
+  }
+  if (got.data() != buf.data()) std::memcpy(buf.data(), got.data(), length);
+  return buf;
+}
+
 // ---- deletion and recovery ----
 
 Status ChunkStore::DeleteFiles(const std::vector<uint64_t>& file_ids) {

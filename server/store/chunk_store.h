@@ -110,6 +110,11 @@ class ChunkStore {
   // and offset when the file is shorter than the ref or the checksum differs;
   // NotFound when the file id is unknown (e.g. dropped by retention).
   common::Result<std::string> Read(const ChunkRef& ref);
+  // Reads bytes [offset, offset + length) of a chunk (owned by the caller),
+  // without the whole-chunk checksum: for readers that verify what they read
+  // by the chunk format's own checksums (index, blooms, blocks). InvalidArgument
+  // when the range is outside the chunk; Corruption when the file is short.
+  common::Result<std::string> ReadRange(const ChunkRef& ref, uint64_t offset, uint64_t length);
 
   // Removes the files' index rows (one transaction), then the files, then
   // empty day directories. Used by retention.

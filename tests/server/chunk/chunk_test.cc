@@ -174,7 +174,7 @@ TEST_CASE("chunk block filter skips blocks by bloom") {
   ChunkIteratorOptions o;
   std::string key = MetadataKey("trace_id", "tr150");
   o.block_filter = [&](const BlockMeta&, const Bloom& bloom) { return bloom.MayContain(key); };
-  o.line_filter = [](std::string_view line) { return line.find("/item/150 ") != std::string_view::npos; };
+  o.line_contains = {"/item/150 "};
   auto got = ReadAll(*c, o);
   REQUIRE(got.size() == 1);
   CHECK(got[0].timestamp_ns == 150);

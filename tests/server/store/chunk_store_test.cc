@@ -87,6 +87,19 @@ TEST_CASE("chunk store appends chunks of the same day to one file") {
   CHECK(f.Path(c) == "/data/chunks/t/2024-10-05/000001.chunks");
 }
 
+TEST_CASE("chunk store reads a byte range of one chunk, not its neighbours") {
+  Fixture f;
+  ChunkRef a = f.Write("aaaa");
+  ChunkRef b = f.Write("0123456789");
+  CHECK(*f.store->ReadRange(b, 0, 10) == "0123456789");
+  CHECK(*f.store->ReadRange(b, 3, 4) == "3456");
+  CHECK(*f.store->ReadRange(b, 10, 0) == "");
+  CHECK(*f.store->ReadRange(a, 2, 2) == "aa");
+  CHECK(f.store->ReadRange(b, 8, 3).status().code() == skald::common::StatusCode::kInvalidArgument);
+  CHECK(!f.store->ReadRange(b, 11, 0).ok());
+  CHECK(!f.store->ReadRange(b, 1, UINT64_MAX).ok());
+}
+
 TEST_CASE("chunk store indexes what it writes") {
   Fixture f;
   ChunkRef a = f.Write("aaaa");

@@ -1,0 +1,207 @@
+// Chunk::OpenLazy (reads the index, blooms and needed blocks only),
+// on_decode accounting, and the block-level line search.
+#include <doctest/doctest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "server/chunk/block_iterator.h"
+#include "server/chunk/chunk.h"
+#include "server/chunk/chunk_builder.h"
+#include "server/chunk/tokenizer.h"
+
+using namespace skald::server::chunk;
+using skald::common::Entry;
+using skald::common::Result;
+using skald::common::Status;
+using skald::common::StatusCode;
+using skald::server::iter::CollectEntries;
+using skald::server::iter::Direction;
+
+namespace {
+
+// A chunk of `n` entries in ~1 KiB blocks, lines "GET /item/<i> status=200"
+// with trace_id=tr<i> metadata.
+std::string Encode(int n, Codec codec = Codec::kZstd) {
+  ChunkOptions o;
+  o.block_bytes = 1024;
+  o.block.codec = codec;
+  ChunkBuilder b("{app=\"api\"}", o);
+  for (int i = 0; i < n; ++i) {
+    Entry e{1000 + i, "GET /item/" + std::to_string(i) + " status=200", {{"trace_id", "tr" + std::to_string(i)}}};
+    REQUIRE(b.Append(e).ok());
+  }
+  auto bytes = b.Encode();
+  REQUIRE(bytes.ok());
+  return *bytes;
+}
+
+// Serves reads from `bytes` and records them.
+struct Reader {
+  explicit Reader(std::string b) : bytes(std::move(b)) {}
+  std::string bytes;
+  std::vector<std::pair<uint64_t, uint64_t>> reads;
+  uint64_t total = 0;
+
+  ChunkReadFn Fn() {
+    return [this](uint64_t off, uint64_t len) -> Result<std::string> {
+      reads.emplace_back(off, len);
+      total += len;
+      return bytes.substr(off, len);
+    };
+  }
+};
+
+std::vector<Entry> ReadAll(const Chunk& c, ChunkIteratorOptions o = {}) {
+  auto it = c.NewIterator(o);
+  std::vector<Entry> out;
+  for (auto& se : CollectEntries(*it)) out.push_back(se.entry);
+  CHECK(it->status().ok());
+  return out;
+}
+
+DecodedBlock BlockOf(const std::vector<std::string>& lines) {
+  DecodedBlock b;
+  b.line_offsets.push_back(0);
+  for (const auto& l : lines) {
+    b.timestamps.push_back(static_cast<int64_t>(b.timestamps.size()));
+    b.lines += l;
+    b.line_offsets.push_back(static_cast<uint32_t>(b.lines.size()));
+    b.meta_ids.push_back(0);
+  }
+  b.meta_sets.emplace_back();
+  return b;
+}
+
+std::vector<uint32_t> Find(const DecodedBlock& b, std::vector<std::string> needles, size_t lo = 0,
+                           size_t hi = SIZE_MAX) {
+  std::vector<uint32_t> out;
+  FindEntriesContaining(b, lo, std::min(hi, b.size()), needles, &out);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a lazily opened chunk yields the same entries as one read whole") {
+  Reader r{Encode(300)};
+  auto whole = Chunk::Open(r.bytes, "x");
+  auto lazy = Chunk::OpenLazy(r.bytes.size(), r.Fn(), "x");
+  REQUIRE(whole.ok());
+  REQUIRE(lazy.ok());
+  REQUIRE((*lazy)->BlockCount() == (*whole)->BlockCount());
+  REQUIRE((*lazy)->BlockCount() > 5);
+  for (auto dir : {Direction::kForward, Direction::kBackward}) {
+    ChunkIteratorOptions o;
+    o.direction = dir;
+    auto a = ReadAll(**whole, o);
+    auto b = ReadAll(**lazy, o);
+    REQUIRE(a.size() == 300);
+    CHECK(a == b);
+  }
+}
+
+TEST_CASE("opening a chunk lazily reads the header and the tail, not the blocks") {
+  Reader r{Encode(6000, Codec::kNone)};  // > 64 KiB of blocks
+  REQUIRE(r.bytes.size() > 200 * 1024);
+  auto c = Chunk::OpenLazy(r.bytes.size(), r.Fn(), "x");
+  REQUIRE(c.ok());
+  const uint64_t first_bloom = (*c)->Block(0).bloom_offset;
+  // The header, then tails: the last 64 KiB, extended back to the blooms if needed.
+  for (auto [off, len] : r.reads) {
+    CHECK((off == 0 ? len == kChunkHeaderBytes : off + len == r.bytes.size()));
+  }
+  CHECK(r.total <= kChunkHeaderBytes + std::max<uint64_t>(64 * 1024, r.bytes.size() - first_bloom) +
+                       64 * 1024);
+  CHECK(r.total < r.bytes.size() / 2);
+  // A bloom-selected lookup then reads exactly one block more.
+  r.reads.clear();
+  ChunkIteratorOptions o;
+  std::string key = MetadataKey("trace_id", "tr150");
+  o.block_filter = [&](const BlockMeta&, const Bloom& bloom) { return bloom.MayContain(key); };
+  o.line_contains = {"/item/150 "};
+  auto got = ReadAll(**c, o);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].timestamp_ns == 1150);
+  REQUIRE(r.reads.size() >= 1);
+  CHECK(r.reads.size() < 10);
+  for (auto [off, len] : r.reads) CHECK(off < first_bloom);
+}
+
+TEST_CASE("a lazily opened chunk reports damage in the index and in a block") {
+  const std::string good = Encode(100);
+  auto g = Chunk::Open(good, "x");
+  REQUIRE(g.ok());
+  const BlockMeta b0 = (*g)->Block(0);
+  {
+    Reader r{good};
+    r.bytes[r.bytes.size() - kChunkFooterBytes - 6] ^= 0x01;  // inside the index
+    auto c = Chunk::OpenLazy(r.bytes.size(), r.Fn(), "x");
+    REQUIRE(!c.ok());
+    CHECK(c.status().code() == StatusCode::kCorruption);
+  }
+  {
+    Reader r{good};
+    r.bytes[b0.offset + kBlockHeaderBytes + 2] ^= 0x40;
+    auto c = Chunk::OpenLazy(r.bytes.size(), r.Fn(), "x");
+    REQUIRE(c.ok());
+    auto it = (*c)->NewIterator({});
+    while (it->Next()) {
+    }
+    CHECK(it->status().code() == StatusCode::kCorruption);
+  }
+  {
+    Reader r{good.substr(0, good.size() - 3)};  // torn end
+    auto c = Chunk::OpenLazy(r.bytes.size(), r.Fn(), "x");
+    CHECK(c.status().code() == StatusCode::kCorruption);
+  }
+}
+
+TEST_CASE("a read error while opening lazily passes through") {
+  auto c = Chunk::OpenLazy(4096, [](uint64_t, uint64_t) -> Result<std::string> {
+    return Status::IOError("disk gone", "f");
+  }, "x");
+  CHECK(c.status().code() == StatusCode::kIOError);
+}
+
+TEST_CASE("on_decode is called only for blocks actually decompressed") {
+  Reader r{Encode(300)};
+  auto c = Chunk::OpenLazy(r.bytes.size(), r.Fn(), "x");
+  REQUIRE(c.ok());
+  size_t decoded = 0;
+  ChunkIteratorOptions o;
+  o.direction = Direction::kBackward;
+  o.on_decode = [&](const BlockMeta&) { ++decoded; };
+  auto it = (*c)->NewIterator(o);
+  REQUIRE(it->Next());
+  CHECK(it->At().timestamp_ns == 1299);
+  CHECK(decoded == 1);
+}
+
+TEST_CASE("block search finds lines holding a needle, in entry order") {
+  auto b = BlockOf({"alpha timeout", "beta", "timeout gamma timeout", "", "delta", "x timeout"});
+  CHECK(Find(b, {"timeout"}) == std::vector<uint32_t>{0, 2, 5});
+  CHECK(Find(b, {"nothing"}).empty());
+  CHECK(Find(b, {"timeout"}, 1, 5) == std::vector<uint32_t>{2});
+}
+
+TEST_CASE("block search ignores a match that spans two lines") {
+  auto b = BlockOf({"abc", "def", "abcdef"});
+  CHECK(Find(b, {"cd"}) == std::vector<uint32_t>{2});
+  CHECK(Find(b, {"abcd"}) == std::vector<uint32_t>{2});
+}
+
+TEST_CASE("block search requires every needle in the same line") {
+  auto b = BlockOf({"GET /a 500", "GET /b 200", "POST /a 500", "GET /a 200"});
+  CHECK(Find(b, {"GET", "500"}) == std::vector<uint32_t>{0});
+  CHECK(Find(b, {"/a", "GET"}) == std::vector<uint32_t>{0, 3});
+  CHECK(Find(b, {"", "POST"}) == std::vector<uint32_t>{2});
+  CHECK(Find(b, {""}) == std::vector<uint32_t>{0, 1, 2, 3});
+}
+
+TEST_CASE("block search handles empty lines and an empty range") {
+  auto b = BlockOf({"", "", "x", ""});
+  CHECK(Find(b, {"x"}) == std::vector<uint32_t>{2});
+  CHECK(Find(b, {"x"}, 3, 4).empty());
+  CHECK(Find(b, {"x"}, 2, 2).empty());
+}
