@@ -36,9 +36,26 @@ void EncodeMetadata(const HeadBlock& head, std::string* out) {
 
 }  // namespace
 
+namespace {
+
+// Per-thread scratch of Build (capacity kept between blocks).
+struct Scratch {
+  std::string entries;
+  std::string lines;
+  std::string metadata;
+  BloomBuilder bloom;
+};
+
+}  // namespace
+
 common::Status BlockBuilder::Build(const HeadBlock& head, std::string* block, std::string* bloom,
-                                   BlockMeta* meta) {
+                                   BlockMeta* meta) const {
   if (head.empty()) return common::Status::InvalidArgument("cannot build an empty block");
+  thread_local Scratch scratch;
+  std::string& entries_ = scratch.entries;
+  std::string& lines_ = scratch.lines;
+  std::string& metadata_ = scratch.metadata;
+  BloomBuilder& bloom_ = scratch.bloom;
   std::vector<HeadBlock::Row> rows = head.SortedRows();
   entries_.clear();
   lines_.clear();
@@ -66,7 +83,7 @@ common::Status BlockBuilder::Build(const HeadBlock& head, std::string* block, st
   for (const HeadBlock::Row& r : rows) {
     std::string_view line = head.Line(r);
     lines_.append(line);
-    ForEachLineToken(line, [this](std::string_view t) { bloom_.AddKey(t); });
+    ForEachLineToken(line, [&bloom_](std::string_view t) { bloom_.AddKey(t); });
   }
   // Marks blocks with escaped text (see kEscapedBlockKey): one memchr over
   // the whole lines column.

@@ -7,8 +7,9 @@
 // (symbol table + sets of symbol-id pairs), each compressed on its own.
 // The bloom holds every line token and every `name=value` metadata key.
 //
-// Reuses its scratch buffers between blocks; not thread-safe (one builder
-// per writer).
+// Scratch buffers are per thread (thread_local), not per builder, so the
+// many idle builders of an ingester (one per stream) hold no buffers.
+// A builder is immutable; Build may be called from several threads.
 #pragma once
 
 #include <string>
@@ -39,14 +40,10 @@ class BlockBuilder {
   // fields, which the caller (ChunkBuilder) knows. InvalidArgument for an
   // empty head or a column over kMaxColumnRawBytes.
   common::Status Build(const HeadBlock& head, std::string* block, std::string* bloom,
-                       BlockMeta* meta);
+                       BlockMeta* meta) const;
 
  private:
   const BlockOptions options_;
-  std::string entries_;
-  std::string lines_;
-  std::string metadata_;
-  BloomBuilder bloom_;
 };
 
 }  // namespace skald::server::chunk

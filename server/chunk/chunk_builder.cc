@@ -14,6 +14,7 @@ ChunkBuilder::ChunkBuilder(std::string labels, ChunkOptions options)
 
 common::Status ChunkBuilder::Append(int64_t timestamp_ns, std::string_view line,
                                     std::span<const common::Label> metadata) {
+  if (head_.empty()) head_.Reserve(options_.block_bytes + kHeadSlackBytes);
   head_.Append(timestamp_ns, line, metadata);
   if (head_.RawBytes() >= options_.block_bytes) return CutBlock();
   return common::Status::OK();
@@ -24,6 +25,11 @@ common::Status ChunkBuilder::CutBlock() {
   StoredBlock b;
   auto bytes = std::make_shared<std::string>();
   SKALD_RETURN_IF_ERROR(block_builder_.Build(head_, bytes.get(), &b.bloom, &b.meta));
+  bytes->shrink_to_fit();  // compression reserved its bound (~ the raw size)
+  b.hashes = head_.RowHashes();
+  std::sort(b.hashes.begin(), b.hashes.end());
+  b.hashes.erase(std::unique(b.hashes.begin(), b.hashes.end()), b.hashes.end());
+  b.hashes.shrink_to_fit();
   b.meta.length = bytes->size();
   b.meta.bloom_length = b.bloom.size();
   compressed_bytes_ += bytes->size() + b.bloom.size();
@@ -50,10 +56,21 @@ int64_t ChunkBuilder::MaxTimestamp() const {
 
 bool ChunkBuilder::Contains(int64_t timestamp_ns, std::string_view line,
                             std::span<const common::Label> metadata) {
-  if (head_.Contains(timestamp_ns, line, metadata)) return true;
+  bool hashed = false;
+  uint32_t hash = 0;
+  auto get_hash = [&] {
+    if (!hashed) hash = HeadBlock::EntryHash(timestamp_ns, line, metadata);
+    hashed = true;
+    return hash;
+  };
+  if (!head_.empty() && timestamp_ns >= head_.MinTimestamp() && timestamp_ns <= head_.MaxTimestamp() &&
+      head_.Contains(timestamp_ns, line, metadata, get_hash())) {
+    return true;
+  }
   for (size_t i = 0; i < blocks_.size(); ++i) {
     const BlockMeta& m = blocks_[i].meta;
     if (timestamp_ns < m.min_ts || timestamp_ns > m.max_ts) continue;
+    if (!std::binary_search(blocks_[i].hashes.begin(), blocks_[i].hashes.end(), get_hash())) continue;
     if (cached_block_ != i) {
       if (cached_ == nullptr) cached_ = std::make_unique<DecodedBlock>();
       cached_block_ = static_cast<size_t>(-1);
@@ -78,7 +95,8 @@ void ChunkBuilder::ReleaseLookupCache() {
 }
 
 size_t ChunkBuilder::MemoryBytes() const {
-  return compressed_bytes_ + head_.RawBytes() + head_.EntryCount() * sizeof(HeadBlock::Row);
+  return compressed_bytes_ + cut_entries_ * sizeof(uint32_t) + head_.RawBytes() +
+         head_.EntryCount() * (sizeof(HeadBlock::Row) + sizeof(uint32_t));
 }
 
 common::Result<std::string> ChunkBuilder::Encode() {

@@ -25,6 +25,10 @@
 
 namespace skald::server::chunk {
 
+// The head block's line arena is reserved at block_bytes + this, so the line
+// that crosses block_bytes rarely makes it grow (and double).
+constexpr size_t kHeadSlackBytes = 16 * 1024;
+
 struct ChunkOptions {
   // Raw bytes (lines + metadata) at which the head block is cut.
   size_t block_bytes = kDefaultBlockBytes;
@@ -73,9 +77,13 @@ class ChunkBuilder {
 
   // True when an entry with exactly this timestamp, line and metadata is in
   // the head block or a cut block. Free for timestamps outside every block's
-  // [min, max] (in-order appends); otherwise the covering blocks are decoded,
-  // and the last decoded block is kept until ReleaseLookupCache().
+  // [min, max] (in-order appends); otherwise one hash of the entry is looked
+  // up in each covering block's sorted entry hashes (4 bytes per entry kept
+  // per cut block), and only on a hash hit is the block decoded to compare
+  // exactly; the last decoded block is kept until ReleaseLookupCache().
   // Corrupt in-memory blocks cannot happen; a decode error reads as absent.
+  // Contains and ReleaseLookupCache touch only the lookup cache, so they may
+  // run while other threads use the const methods (NewIterator, EncodeBlocks).
   bool Contains(int64_t timestamp_ns, std::string_view line, std::span<const common::Label> metadata);
   void ReleaseLookupCache();
 
@@ -92,6 +100,7 @@ class ChunkBuilder {
     BlockMeta meta;
     std::shared_ptr<const std::string> bytes;
     std::string bloom;
+    std::vector<uint32_t> hashes;  // HeadBlock::EntryHash of its entries, sorted
   };
 
   const std::string labels_;

@@ -41,7 +41,7 @@ constexpr uint8_t kMaxCodec = 2;
 
 // Raw (uncompressed) head-block size at which ChunkBuilder cuts a block.
 constexpr size_t kDefaultBlockBytes = 256 * 1024;
-constexpr int kDefaultZstdLevel = 3;
+constexpr int kDefaultZstdLevel = 1;
 
 // Decoders reject (Corruption) a column that claims more raw bytes than this,
 // so a corrupt header cannot make a reader allocate without bound. A single

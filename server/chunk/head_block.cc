@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <xxhash.h>
+
 #include "common/coding.h"
 
 namespace skald::server::chunk {
@@ -10,14 +12,25 @@ HeadBlock::HeadBlock() { sets_.emplace_back(); }
 
 uint32_t HeadBlock::InternMetadata(std::span<const common::Label> metadata) {
   if (metadata.empty()) return 0;
-  std::string key;
-  for (const common::Label& l : metadata) {
-    common::PutLengthPrefixed(&key, l.name);
-    common::PutLengthPrefixed(&key, l.value);
+  // The previous row's set again (a constant set per stream) costs no hash.
+  if (!rows_.empty()) {
+    const std::vector<common::Label>& last = sets_[rows_.back().meta_set];
+    if (std::equal(last.begin(), last.end(), metadata.begin(), metadata.end())) return rows_.back().meta_set;
   }
-  auto [it, inserted] = set_ids_.try_emplace(std::move(key), static_cast<uint32_t>(sets_.size()));
-  if (inserted) sets_.emplace_back(metadata.begin(), metadata.end());
-  return it->second;
+  uint64_t h = metadata.size();
+  for (const common::Label& l : metadata) {
+    h = XXH3_64bits_withSeed(l.name.data(), l.name.size(), h);
+    h = XXH3_64bits_withSeed(l.value.data(), l.value.size(), h ^ 0x9e3779b97f4a7c15ull);
+  }
+  auto [first, last] = set_ids_.equal_range(h);
+  for (auto it = first; it != last; ++it) {
+    const std::vector<common::Label>& set = sets_[it->second];
+    if (std::equal(set.begin(), set.end(), metadata.begin(), metadata.end())) return it->second;
+  }
+  const auto id = static_cast<uint32_t>(sets_.size());
+  sets_.emplace_back(metadata.begin(), metadata.end());
+  set_ids_.emplace(h, id);
+  return id;
 }
 
 void HeadBlock::Append(int64_t timestamp_ns, std::string_view line,
@@ -26,18 +39,31 @@ void HeadBlock::Append(int64_t timestamp_ns, std::string_view line,
         InternMetadata(metadata)};
   arena_.append(line);
   rows_.push_back(r);
+  hashes_.push_back(EntryHash(timestamp_ns, line, metadata));
   raw_bytes_ += line.size();
   for (const common::Label& l : metadata) raw_bytes_ += l.name.size() + l.value.size();
   min_ts_ = std::min(min_ts_, timestamp_ns);
   max_ts_ = std::max(max_ts_, timestamp_ns);
 }
 
-bool HeadBlock::Contains(int64_t timestamp_ns, std::string_view line,
-                         std::span<const common::Label> metadata) const {
+uint32_t HeadBlock::EntryHash(int64_t timestamp_ns, std::string_view line,
+                              std::span<const common::Label> metadata) {
+  uint64_t h = XXH3_64bits_withSeed(line.data(), line.size(), static_cast<uint64_t>(timestamp_ns));
+  for (const common::Label& l : metadata) {
+    h = XXH3_64bits_withSeed(l.name.data(), l.name.size(), h);
+    h = XXH3_64bits_withSeed(l.value.data(), l.value.size(), h ^ 0x9e3779b97f4a7c15ull);
+  }
+  return static_cast<uint32_t>(h ^ (h >> 32));
+}
+
+bool HeadBlock::Contains(int64_t timestamp_ns, std::string_view line, std::span<const common::Label> metadata,
+                         uint32_t hash) const {
   if (rows_.empty() || timestamp_ns > max_ts_ || timestamp_ns < min_ts_) return false;
-  for (auto it = rows_.rbegin(); it != rows_.rend(); ++it) {
-    if (it->timestamp_ns != timestamp_ns || it->line_length != line.size() || Line(*it) != line) continue;
-    const std::vector<common::Label>& set = sets_[it->meta_set];
+  for (size_t i = hashes_.size(); i-- > 0;) {
+    if (hashes_[i] != hash) continue;
+    const Row& r = rows_[i];
+    if (r.timestamp_ns != timestamp_ns || Line(r) != line) continue;
+    const std::vector<common::Label>& set = sets_[r.meta_set];
     if (std::equal(set.begin(), set.end(), metadata.begin(), metadata.end())) return true;
   }
   return false;
@@ -72,8 +98,10 @@ std::vector<common::Entry> HeadBlock::Entries(int64_t from_ns, int64_t through_n
 void HeadBlock::Reset() {
   arena_.clear();
   rows_.clear();
+  hashes_.clear();
   sets_.resize(1);
-  set_ids_.clear();
+  sets_.shrink_to_fit();
+  std::unordered_multimap<uint64_t, uint32_t>().swap(set_ids_);
   raw_bytes_ = 0;
   min_ts_ = std::numeric_limits<int64_t>::max();
   max_ts_ = std::numeric_limits<int64_t>::min();

@@ -55,25 +55,35 @@ class HeadBlock {
   const std::vector<common::Label>& MetadataSet(uint32_t id) const { return sets_[id]; }
   size_t MetadataSetCount() const { return sets_.size(); }
 
-  // True when an entry with exactly this timestamp, line and metadata was
-  // appended. O(1) when timestamp_ns > MaxTimestamp() (in-order appends);
-  // otherwise a scan of the rows.
-  bool Contains(int64_t timestamp_ns, std::string_view line,
-                std::span<const common::Label> metadata) const;
+  // A 32-bit hash of (timestamp, line, metadata) used to find duplicates
+  // without comparing lines (xxh3, stable within a process only).
+  static uint32_t EntryHash(int64_t timestamp_ns, std::string_view line,
+                            std::span<const common::Label> metadata);
+  // True when an entry with exactly this timestamp, line and metadata (whose
+  // EntryHash is `hash`) was appended. O(1) outside [MinTimestamp,
+  // MaxTimestamp] (in-order appends); otherwise a scan of the row hashes.
+  bool Contains(int64_t timestamp_ns, std::string_view line, std::span<const common::Label> metadata,
+                uint32_t hash) const;
+  // EntryHash of every appended row, in append order.
+  const std::vector<uint32_t>& RowHashes() const { return hashes_; }
 
   // Sorted, deduplicated copies of the entries with from <= ts < through.
   std::vector<common::Entry> Entries(int64_t from_ns, int64_t through_ns) const;
 
-  // Forgets everything (keeps capacity).
+  // Forgets everything (keeps the line arena's capacity, frees the rest).
   void Reset();
+  // Reserves line-arena capacity for `bytes` line bytes.
+  void Reserve(size_t bytes) { arena_.reserve(bytes); }
 
  private:
   uint32_t InternMetadata(std::span<const common::Label> metadata);
 
   std::string arena_;
   std::vector<Row> rows_;
+  std::vector<uint32_t> hashes_;  // EntryHash per row
   std::vector<std::vector<common::Label>> sets_;
-  std::unordered_map<std::string, uint32_t> set_ids_;  // encoded set -> id
+  // Hash of a set's name/value bytes -> ids of the sets with that hash.
+  std::unordered_multimap<uint64_t, uint32_t> set_ids_;
   size_t raw_bytes_ = 0;
   int64_t min_ts_ = std::numeric_limits<int64_t>::max();
   int64_t max_ts_ = std::numeric_limits<int64_t>::min();

@@ -18,20 +18,17 @@ common::Result<uint64_t> StoreChunkWriter::Write(std::string_view tenant,
   std::vector<std::string> encoded;
   std::vector<store::PendingChunk> pending;
   for (const StreamChunks& s : streams) {
-    const std::string text = s.labels->ToString();
     for (const SealedChunk* c : s.chunks) {
-      if (c->entries.empty()) continue;
-      const int64_t from = c->entries.front().timestamp_ns;
-      const int64_t through = c->entries.back().timestamp_ns;
-      auto id = index_->GetOrCreateStream(tenant, *s.labels, from);
+      if (c->chunk == nullptr || c->entries == 0) continue;
+      auto id = index_->GetOrCreateStream(tenant, *s.labels, c->min_ts);
       if (!id.ok()) return id.status();
-      auto bytes = encode_(text, c->entries);
+      auto bytes = c->chunk->EncodeBlocks();
       if (!bytes.ok()) return bytes.status();
       encoded.push_back(std::move(bytes).value());
       store::PendingChunk p;
       p.stream_id = *id;
-      p.day = store::DayOf(from);
-      p.meta = store::ChunkMeta{from, through, c->entries.size(), c->raw_bytes};
+      p.day = store::DayOf(c->min_ts);
+      p.meta = store::ChunkMeta{c->min_ts, c->max_ts, c->entries, c->raw_bytes};
       pending.push_back(p);
     }
   }

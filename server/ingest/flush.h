@@ -6,7 +6,7 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +14,7 @@
 #include "common/entry.h"
 #include "common/labels.h"
 #include "common/status.h"
+#include "server/chunk/chunk_builder.h"
 #include "server/store/chunk_store.h"
 #include "server/store/index.h"
 
@@ -25,12 +26,18 @@ enum class FlushReason : uint8_t { kFull = 0, kMaxAge = 1, kIdle = 2, kForced = 
 // Loki's names: "full", "max_age", "idle", "forced", "shutdown".
 std::string_view FlushReasonName(FlushReason r);
 
-// One sealed chunk of one stream, waiting to be written.
+// One sealed chunk of one stream, waiting to be written. Immutable once
+// sealed, except `chunk`'s lookup cache (ChunkBuilder::Contains), which the
+// const readers never touch.
 struct SealedChunk {
   FlushReason reason = FlushReason::kFull;
-  std::vector<common::Entry> entries;  // sorted by timestamp, duplicates removed
-  uint64_t raw_bytes = 0;              // line + metadata bytes
-  uint64_t min_segment = 0;            // oldest WAL segment holding one of its entries
+  // Every block cut (the head block is empty): EncodeBlocks() gives the bytes.
+  std::unique_ptr<chunk::ChunkBuilder> chunk;
+  uint64_t entries = 0;      // distinct entries
+  int64_t min_ts = 0;        // over its entries, inclusive
+  int64_t max_ts = 0;
+  uint64_t raw_bytes = 0;    // line + metadata bytes
+  uint64_t min_segment = 0;  // oldest WAL segment holding one of its entries
 };
 
 // The chunks of one stream handed to a ChunkWriter.
@@ -47,22 +54,17 @@ class ChunkWriter {
   virtual common::Result<uint64_t> Write(std::string_view tenant, const std::vector<StreamChunks>& streams) = 0;
 };
 
-// Encodes a stream's (canonical labels) sorted entries to the stored chunk bytes.
-using ChunkEncoder = std::function<common::Result<std::string>(const std::string& labels,
-                                                               const std::vector<common::Entry>& sorted)>;
-
-// Writes chunks with `encode` into `chunks` (fsync) and `index` (one
-// transaction). Not owned; all must outlive the writer.
+// Writes sealed chunks (their already-compressed blocks) into `chunks`
+// (fsync) and `index` (one transaction). Not owned; both must outlive the
+// writer.
 class StoreChunkWriter : public ChunkWriter {
  public:
-  StoreChunkWriter(store::Index* index, store::ChunkStore* chunks, ChunkEncoder encode)
-      : index_(index), chunks_(chunks), encode_(std::move(encode)) {}
+  StoreChunkWriter(store::Index* index, store::ChunkStore* chunks) : index_(index), chunks_(chunks) {}
   common::Result<uint64_t> Write(std::string_view tenant, const std::vector<StreamChunks>& streams) override;
 
  private:
   store::Index* const index_;
   store::ChunkStore* const chunks_;
-  const ChunkEncoder encode_;
 };
 
 }  // namespace skald::server::ingest

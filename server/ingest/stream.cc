@@ -1,32 +1,16 @@
 #include "server/ingest/stream.h"
 
-#include <xxhash.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <utility>
 
 #include "server/ingest/validator.h"
+#include "server/iter/merge_entry_iterator.h"
 
 namespace skald::server::ingest {
 
 using common::Entry;
-
-uint64_t EntryHash(const Entry& e) {
-  thread_local std::string buf;
-  buf.clear();
-  auto put = [](std::string_view v) {
-    const uint64_t n = v.size();
-    buf.append(reinterpret_cast<const char*>(&n), sizeof(n));
-    buf.append(v);
-  };
-  buf.append(reinterpret_cast<const char*>(&e.timestamp_ns), sizeof(e.timestamp_ns));
-  put(e.line);
-  for (const auto& l : e.metadata) {
-    put(l.name);
-    put(l.value);
-  }
-  return XXH3_64bits(buf.data(), buf.size());
-}
 
 Stream::Stream(common::Labels labels, std::string text, uint64_t fingerprint, double rate_bytes,
                double burst_bytes)
@@ -56,26 +40,44 @@ void Stream::Abort(uint64_t seq) {
   in_flight_.erase(seq);
 }
 
+bool Stream::IsDuplicateLocked(const Entry& e) {
+  if (open_.builder != nullptr && open_.builder->Contains(e.timestamp_ns, e.line, e.metadata)) return true;
+  for (const auto& c : sealed_) {
+    if (e.timestamp_ns < c->min_ts || e.timestamp_ns > c->max_ts) continue;
+    if (c->chunk->Contains(e.timestamp_ns, e.line, e.metadata)) return true;
+  }
+  return false;
+}
+
 size_t Stream::Apply(uint64_t seq, std::vector<Entry>&& entries, uint64_t segment, int64_t now_mono_ns,
                      const StreamConfig& config) {
   std::lock_guard<std::mutex> lock(mu_);
   in_flight_.erase(seq);
   max_applied_seq_ = std::max(max_applied_seq_, seq);
   size_t stored = 0;
-  for (Entry& e : entries) {
-    if (!seen_.insert(EntryHash(e)).second) continue;  // exact duplicate of an unflushed entry
-    if (open_.entries.empty()) open_.created_mono = now_mono_ns;
+  const double target = static_cast<double>(config.chunk_target_size);
+  for (const Entry& e : entries) {
+    if (IsDuplicateLocked(e)) continue;  // exact duplicate of an unflushed entry
+    if (open_.builder == nullptr) {
+      open_.builder = std::make_unique<chunk::ChunkBuilder>(text_, config.chunk);
+      open_.created_mono = now_mono_ns;
+    }
+    common::Status st = open_.builder->Append(e.timestamp_ns, e.line, e.metadata);
+    if (!st.ok()) spdlog::error("cutting a block of stream {} failed: {}", text_, st.ToString());
     const uint64_t size = EntrySize(e);
     open_.raw_bytes += size;
     head_bytes_ += size;
     open_.min_segment = std::min(open_.min_segment, segment);
-    open_.entries.push_back(std::move(e));
     ++stored;
+    if (static_cast<double>(open_.builder->CompressedBytes()) +
+            static_cast<double>(open_.builder->HeadRawBytes()) / ratio_ >=
+        target) {
+      SealLocked(FlushReason::kFull);
+    }
   }
+  if (open_.builder != nullptr) open_.builder->ReleaseLookupCache();
+  for (const auto& c : sealed_) c->chunk->ReleaseLookupCache();
   if (stored > 0) last_append_mono_ = now_mono_ns;
-  if (static_cast<double>(open_.raw_bytes) / ratio_ >= static_cast<double>(config.chunk_target_size)) {
-    SealLocked(FlushReason::kFull);
-  }
   return stored;
 }
 
@@ -85,14 +87,15 @@ uint64_t Stream::WatermarkLocked() const {
 }
 
 void Stream::SealLocked(FlushReason reason) {
-  if (open_.entries.empty()) return;
+  if (OpenEmptyLocked()) return;
   auto c = std::make_unique<SealedChunk>();
   c->reason = reason;
-  c->entries = std::move(open_.entries);
-  std::stable_sort(c->entries.begin(), c->entries.end(), [](const Entry& a, const Entry& b) {
-    if (a.timestamp_ns != b.timestamp_ns) return a.timestamp_ns < b.timestamp_ns;
-    return a.line < b.line;
-  });
+  common::Status st = open_.builder->CutBlock();
+  if (!st.ok()) spdlog::error("cutting the last block of stream {} failed: {}", text_, st.ToString());
+  c->entries = open_.builder->EntryCount();
+  c->min_ts = open_.builder->MinTimestamp();
+  c->max_ts = open_.builder->MaxTimestamp();
+  c->chunk = std::move(open_.builder);
   c->raw_bytes = open_.raw_bytes;
   c->min_segment = open_.min_segment;
   sealed_.push_back(std::move(c));
@@ -102,7 +105,7 @@ void Stream::SealLocked(FlushReason reason) {
 
 bool Stream::SealIfDue(int64_t now_mono_ns, const StreamConfig& config) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (open_.entries.empty()) return false;
+  if (OpenEmptyLocked()) return false;
   if (now_mono_ns - open_.created_mono >= config.max_chunk_age_ns) {
     SealLocked(FlushReason::kMaxAge);
     return true;
@@ -131,7 +134,6 @@ void Stream::ReleaseFlushed(size_t n, uint64_t raw_bytes, uint64_t compressed_by
   std::lock_guard<std::mutex> lock(mu_);
   n = std::min(n, sealed_.size());
   for (size_t i = 0; i < n; ++i) {
-    for (const Entry& e : sealed_.front()->entries) seen_.erase(EntryHash(e));
     head_bytes_ -= sealed_.front()->raw_bytes;
     flushed_through_ = std::max(flushed_through_, sealed_through_.front());
     sealed_.pop_front();
@@ -156,7 +158,7 @@ uint64_t Stream::OldestSegment() const {
 
 bool Stream::Empty() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return open_.entries.empty() && sealed_.empty() && in_flight_.empty();
+  return OpenEmptyLocked() && sealed_.empty() && in_flight_.empty();
 }
 
 int64_t Stream::last_append_mono() const {
@@ -169,44 +171,43 @@ uint64_t Stream::HeadBytes() const {
   return head_bytes_;
 }
 
+uint64_t Stream::MemoryBytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  uint64_t n = open_.builder != nullptr ? open_.builder->MemoryBytes() : 0;
+  for (const auto& c : sealed_) n += c->chunk->MemoryBytes();
+  return n;
+}
+
 HeadStats Stream::Stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   HeadStats s;
-  auto add = [&s](const std::vector<Entry>& entries) {
-    for (const Entry& e : entries) {
-      s.min_ts = std::min(s.min_ts, e.timestamp_ns);
-      s.max_ts = std::max(s.max_ts, e.timestamp_ns);
-    }
-    s.entries += entries.size();
+  auto add = [&s](const chunk::ChunkBuilder& b) {
+    s.min_ts = std::min(s.min_ts, b.MinTimestamp());
+    s.max_ts = std::max(s.max_ts, b.MaxTimestamp());
+    s.entries += b.EntryCount();
+    s.chunks += 1;
   };
-  if (!open_.entries.empty()) {
-    add(open_.entries);
-    s.chunks += 1;
-  }
-  for (const auto& c : sealed_) {
-    add(c->entries);
-    s.chunks += 1;
-  }
+  if (!OpenEmptyLocked()) add(*open_.builder);
+  for (const auto& c : sealed_) add(*c->chunk);
   s.bytes = head_bytes_;
   return s;
 }
 
 std::unique_ptr<iter::EntryIterator> Stream::Iterator(int64_t from_ns, int64_t through_ns,
                                                       iter::Direction direction) const {
-  std::vector<Entry> out;
+  std::vector<std::unique_ptr<iter::EntryIterator>> children;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto take = [&](const std::vector<Entry>& entries) {
-      for (const Entry& e : entries) {
-        if (e.timestamp_ns >= from_ns && e.timestamp_ns < through_ns) out.push_back(e);
-      }
+    auto take = [&](const chunk::ChunkBuilder& b) {
+      if (b.empty() || b.MaxTimestamp() < from_ns || b.MinTimestamp() >= through_ns) return;
+      children.push_back(b.NewIterator(from_ns, through_ns, direction));
     };
-    for (const auto& c : sealed_) take(c->entries);
-    take(open_.entries);
+    for (const auto& c : sealed_) take(*c->chunk);
+    if (!OpenEmptyLocked()) take(*open_.builder);
   }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const Entry& a, const Entry& b) { return a.timestamp_ns < b.timestamp_ns; });
-  return iter::NewVectorEntryIterator(text_, std::move(out), direction);
+  if (children.empty()) return iter::NewVectorEntryIterator(text_, {}, direction);
+  if (children.size() == 1) return std::move(children.front());
+  return iter::NewMergeEntryIterator(std::move(children), direction);
 }
 
 }  // namespace skald::server::ingest

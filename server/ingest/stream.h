@@ -3,8 +3,11 @@
 // limiter and the bookkeeping that makes WAL checkpoints and replay exact.
 //
 // Lifecycle of an entry: Admit (rate check, sequence number, in flight) ->
-// the WAL append -> Apply (dedupe, into the open chunk) -> Seal (open chunk
-// becomes a SealedChunk) -> the flusher writes it -> ReleaseFlushed.
+// the WAL append -> Apply (dedupe, into the open chunk's head block, which
+// is compressed into a block every ChunkOptions::block_bytes) -> Seal (open
+// chunk becomes a SealedChunk) -> the flusher writes it -> ReleaseFlushed.
+// Memory per stream is therefore one uncompressed head block plus the
+// compressed blocks of its unflushed chunks.
 //
 // Concurrency: every method takes the stream's own mutex; a Stream is used
 // by pushing threads, the flush loop and queries at once. SealedChunk
@@ -20,11 +23,11 @@
 #include <mutex>
 #include <set>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "common/entry.h"
 #include "common/labels.h"
+#include "server/chunk/chunk_builder.h"
 #include "server/ingest/flush.h"
 #include "server/ingest/rate_limiter.h"
 #include "server/iter/entry_iterator.h"
@@ -44,6 +47,8 @@ struct StreamConfig {
   int64_t max_chunk_age_ns = 3600LL * 1'000'000'000;
   // chunk_idle_period: a chunk without appends this long is sealed (idle).
   int64_t chunk_idle_period_ns = 1800LL * 1'000'000'000;
+  // chunk_block_size and codec of the blocks the head is cut into.
+  chunk::ChunkOptions chunk;
 };
 
 // What the head holds for one stream (for stats, labels, series).
@@ -76,8 +81,11 @@ class Stream {
   // Forgets an admitted sequence whose WAL append failed.
   void Abort(uint64_t seq);
   // Appends admitted (or replayed) entries logged in WAL `segment`; exact
-  // duplicates of unflushed entries are dropped. Seals the open chunk when it
-  // reaches the target size. Returns the number of entries stored.
+  // duplicates of unflushed entries are dropped (free for entries newer than
+  // everything unflushed; otherwise blocks covering the timestamp are
+  // decoded). Seals the open chunk when its compressed blocks plus the head
+  // block's estimated compressed size reach the target size. Returns the
+  // number of entries stored.
   size_t Apply(uint64_t seq, std::vector<common::Entry>&& entries, uint64_t segment, int64_t now_mono_ns,
                const StreamConfig& config);
 
@@ -105,6 +113,9 @@ class Stream {
   HeadStats Stats() const;
   // Unflushed bytes (lines + metadata).
   uint64_t HeadBytes() const;
+  // Bytes the unflushed data occupies in memory (compressed blocks, blooms,
+  // head block).
+  uint64_t MemoryBytes() const;
 
   // A sorted copy of the unflushed entries with from <= ts < through, as an
   // iterator in `direction` (duplicates across chunks removed).
@@ -113,12 +124,14 @@ class Stream {
 
  private:
   struct OpenChunk {
-    std::vector<common::Entry> entries;
+    std::unique_ptr<chunk::ChunkBuilder> builder;  // null while empty
     uint64_t raw_bytes = 0;
     uint64_t min_segment = kNoSegment;
     int64_t created_mono = 0;
   };
   void SealLocked(FlushReason reason);  // requires mu_
+  bool IsDuplicateLocked(const common::Entry& e);  // requires mu_
+  bool OpenEmptyLocked() const { return open_.builder == nullptr || open_.builder->empty(); }
   uint64_t WatermarkLocked() const;     // requires mu_
 
   // Constant after construction.
@@ -132,7 +145,6 @@ class Stream {
   OpenChunk open_;                                   // guarded by mu_
   std::deque<std::unique_ptr<SealedChunk>> sealed_;  // guarded by mu_
   std::deque<uint64_t> sealed_through_;              // guarded by mu_; watermark per sealed chunk
-  std::unordered_set<uint64_t> seen_;                // guarded by mu_; hashes of unflushed entries
   std::set<uint64_t> in_flight_;                     // guarded by mu_; admitted, not applied
   uint64_t max_applied_seq_ = 0;                     // guarded by mu_
   uint64_t flushed_through_ = 0;                     // guarded by mu_
@@ -140,8 +152,5 @@ class Stream {
   int64_t last_append_mono_ = 0;                     // guarded by mu_
   double ratio_ = kAssumedCompressionRatio;          // guarded by mu_
 };
-
-// xxh3 of (timestamp, line, metadata): the identity used for dedupe.
-uint64_t EntryHash(const common::Entry& e);
 
 }  // namespace skald::server::ingest

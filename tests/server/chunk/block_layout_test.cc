@@ -129,13 +129,18 @@ TEST_CASE("head block Contains finds exact entries only") {
   std::vector<Label> md = {{"trace_id", "abc"}};
   head.Append(10, "x", md);
   head.Append(5, "y", {});
-  CHECK(head.Contains(10, "x", md));
-  CHECK(head.Contains(5, "y", {}));
-  CHECK_FALSE(head.Contains(10, "x", {}));                    // other metadata
-  CHECK_FALSE(head.Contains(10, "y", md));                    // other line
-  CHECK_FALSE(head.Contains(11, "x", md));                    // newer than everything
-  CHECK_FALSE(head.Contains(4, "y", {}));                     // older than everything
-  CHECK_FALSE(head.Contains(7, "x", md));                     // inside the range, absent
+  auto has = [&](int64_t ts, std::string_view line, std::span<const Label> m) {
+    return head.Contains(ts, line, m, HeadBlock::EntryHash(ts, line, m));
+  };
+  CHECK(has(10, "x", md));
+  CHECK(has(5, "y", {}));
+  CHECK_FALSE(has(10, "x", {}));  // other metadata
+  CHECK_FALSE(has(10, "y", md));  // other line
+  CHECK_FALSE(has(11, "x", md));  // newer than everything
+  CHECK_FALSE(has(4, "y", {}));   // older than everything
+  CHECK_FALSE(has(7, "x", md));   // inside the range, absent
+  // A hash collision alone is not a match: the row is compared exactly.
+  CHECK_FALSE(head.Contains(10, "z", md, HeadBlock::EntryHash(10, "x", md)));
 }
 
 TEST_CASE("chunk builder Contains looks into cut blocks and the head") {

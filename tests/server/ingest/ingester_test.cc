@@ -62,7 +62,14 @@ class MemChunks : public ChunkWriter {
     for (const auto& s : streams) {
       for (const SealedChunk* c : s.chunks) {
         auto& v = chunks[std::string(tenant) + s.labels->ToString()];
-        v.insert(v.end(), c->entries.begin(), c->entries.end());
+        REQUIRE(c->chunk != nullptr);
+        REQUIRE(c->chunk->HeadRawBytes() == 0);  // sealed: every block cut
+        auto it = c->chunk->NewIterator(INT64_MIN, INT64_MAX, iter::Direction::kForward);
+        size_t before = v.size();
+        for (auto& se : iter::CollectEntries(*it)) v.push_back(se.entry);
+        CHECK(v.size() - before == c->entries);
+        CHECK(v[before].timestamp_ns == c->min_ts);
+        CHECK(v.back().timestamp_ns == c->max_ts);
         reasons.push_back(c->reason);
         n += c->raw_bytes / 2;
       }
