@@ -79,16 +79,8 @@ Result<std::unique_ptr<WritePath>> WritePath::Create(WritePathOptions options, c
     ing.marks_path.clear();
   }
 
-  chunk::ChunkOptions chunk_options;
-  chunk_options.block_bytes = o.chunk_block_size;
-  ingest::ChunkEncoder encode = [chunk_options](const std::string& labels, const std::vector<common::Entry>& sorted)
-      -> Result<std::string> {
-    if (sorted.empty()) return Status::InvalidArgument("empty chunk");
-    chunk::ChunkBuilder b(labels, chunk_options);
-    for (const auto& e : sorted) SKALD_RETURN_IF_ERROR(b.Append(e));
-    return b.Encode();
-  };
-  p->writer_ = std::make_unique<ingest::StoreChunkWriter>(p->index_.get(), p->chunks_.get(), std::move(encode));
+  ing.stream.chunk.block_bytes = o.chunk_block_size;
+  p->writer_ = std::make_unique<ingest::StoreChunkWriter>(p->index_.get(), p->chunks_.get());
 
   auto limits = o.limits;
   p->ingester_ = std::make_unique<ingest::Ingester>(

@@ -28,11 +28,7 @@ struct Fixture {
     store::ChunkStoreOptions co;
     co.root = (dir / "chunks").string();
     chunks = std::move(store::ChunkStore::Open(co, index.get())).value();
-    writer = std::make_unique<ingest::StoreChunkWriter>(
-        index.get(), chunks.get(),
-        [](const std::string&, const std::vector<Entry>& e) -> skald::common::Result<std::string> {
-          return std::string(e.size(), 'c');
-        });
+    writer = std::make_unique<ingest::StoreChunkWriter>(index.get(), chunks.get());
     ing = std::make_unique<ingest::Ingester>(ingest::IngesterOptions{},
                                              [](std::string_view) { return ingest::IngesterLimits{}; }, &wal,
                                              writer.get(), &clock, nullptr);
