@@ -9,6 +9,7 @@ std::string_view FlushReasonName(FlushReason r) {
     case FlushReason::kIdle: return "idle";
     case FlushReason::kForced: return "forced";
     case FlushReason::kShutdown: return "shutdown";
+    case FlushReason::kMemory: return "memory";
   }
   return "unknown";
 }

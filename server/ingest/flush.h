@@ -21,9 +21,10 @@
 namespace skald::server::ingest {
 
 // Serialized in logs and metrics by name; numbers never change.
-enum class FlushReason : uint8_t { kFull = 0, kMaxAge = 1, kIdle = 2, kForced = 3, kShutdown = 4 };
+// kMemory (Skald): sealed early because the head went over its memory budget.
+enum class FlushReason : uint8_t { kFull = 0, kMaxAge = 1, kIdle = 2, kForced = 3, kShutdown = 4, kMemory = 5 };
 
-// Loki's names: "full", "max_age", "idle", "forced", "shutdown".
+// Loki's names: "full", "max_age", "idle", "forced", "shutdown"; and "memory".
 std::string_view FlushReasonName(FlushReason r);
 
 // One sealed chunk of one stream, waiting to be written. Immutable once

@@ -221,14 +221,52 @@ void Ingester::Start() {
 
 void Ingester::FlushLoop() {
   std::unique_lock<std::mutex> lock(loop_mu_);
+  int64_t wait = options_.flush_check_period_ns;
+  if (options_.max_head_memory_bytes > 0) wait = std::min(wait, options_.memory_check_period_ns);
+  int64_t last_due = clock_->MonotonicNanos();
   while (!stopping_) {
-    loop_cv_.wait_for(lock, std::chrono::nanoseconds(options_.flush_check_period_ns));
+    loop_cv_.wait_for(lock, std::chrono::nanoseconds(wait));
     if (stopping_) break;
     lock.unlock();
-    Status s = FlushDue();
-    if (!s.ok()) spdlog::error("flush failed: {}", s.ToString());
+    if (options_.max_head_memory_bytes > 0) {
+      Status s = EnforceMemoryBudget();
+      if (!s.ok()) spdlog::error("flush for memory failed: {}", s.ToString());
+    }
+    if (clock_->MonotonicNanos() - last_due >= options_.flush_check_period_ns) {
+      last_due = clock_->MonotonicNanos();
+      Status s = FlushDue();
+      if (!s.ok()) spdlog::error("flush failed: {}", s.ToString());
+    }
     lock.lock();
   }
+}
+
+Status Ingester::EnforceMemoryBudget() {
+  if (options_.max_head_memory_bytes == 0) return Status::OK();
+  std::vector<std::pair<uint64_t, std::shared_ptr<Stream>>> streams;
+  {
+    std::lock_guard<std::mutex> tl(tenants_mu_);
+    for (const auto& [t, inst] : tenants_) {
+      for (auto& s : inst->Streams()) streams.emplace_back(0, std::move(s));
+    }
+  }
+  uint64_t total = 0;
+  for (auto& [bytes, s] : streams) {
+    bytes = s->MemoryBytes();
+    total += bytes;
+  }
+  if (total <= options_.max_head_memory_bytes) return Status::OK();
+  std::sort(streams.begin(), streams.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  const uint64_t goal = options_.max_head_memory_bytes / 2;
+  size_t sealed = 0;
+  for (auto& [bytes, s] : streams) {
+    if (total <= goal) break;
+    s->SealNow(FlushReason::kMemory);
+    total -= bytes;
+    ++sealed;
+  }
+  spdlog::debug("head over its memory budget: sealed {} chunks", sealed);
+  return FlushCycle(false, FlushReason::kFull);
 }
 
 Status Ingester::Shutdown() {
@@ -270,35 +308,47 @@ Status Ingester::FlushCycle(bool force, FlushReason forced_reason) {
       with_chunks.push_back(s);
       batch.push_back(StreamChunks{&s->labels(), std::move(sealed)});
     }
-    if (batch.empty()) continue;
-    auto written = writer_->Write(inst->tenant(), batch);
-    if (!written.ok()) {
-      if (flush_failures_ != nullptr) flush_failures_->Get()->Inc();
-      spdlog::error("flushing {} streams of tenant {} failed: {}", batch.size(), inst->tenant(),
-                    written.status().ToString());
-      if (first_error.ok()) first_error = written.status();
-      continue;
-    }
-    uint64_t raw_total = 0;
-    for (const auto& b : batch) {
-      for (const SealedChunk* c : b.chunks) raw_total += c->raw_bytes;
-    }
-    for (size_t i = 0; i < with_chunks.size(); ++i) {
-      uint64_t raw = 0;
-      for (const SealedChunk* c : batch[i].chunks) {
-        raw += c->raw_bytes;
-        if (chunks_flushed_ != nullptr) {
-          chunks_flushed_->WithLabels({std::string(FlushReasonName(c->reason))})->Inc();
-        }
+    // Write in groups of at most max_flush_batch_bytes (at least one stream).
+    for (size_t begin = 0; begin < batch.size();) {
+      size_t end = begin;
+      uint64_t group_bytes = 0;
+      while (end < batch.size() && (end == begin || group_bytes < options_.max_flush_batch_bytes)) {
+        for (const SealedChunk* c : batch[end].chunks) group_bytes += c->chunk->CompressedBytes();
+        ++end;
       }
-      // Compressed bytes are known per batch; spread them by raw share for the ratio estimate.
-      const uint64_t compressed =
-          raw_total == 0 ? 0 : static_cast<uint64_t>(static_cast<double>(*written) * raw / raw_total);
-      with_chunks[i]->ReleaseFlushed(batch[i].chunks.size(), raw, compressed);
-      marks_[MarkKey(inst->tenant(), with_chunks[i]->text())] =
-          FlushMark{with_chunks[i]->flushed_through(), wal_->ActiveSegment()};
+      std::vector<StreamChunks> group(batch.begin() + static_cast<ptrdiff_t>(begin),
+                                      batch.begin() + static_cast<ptrdiff_t>(end));
+      auto written = writer_->Write(inst->tenant(), group);
+      if (!written.ok()) {
+        if (flush_failures_ != nullptr) flush_failures_->Get()->Inc();
+        spdlog::error("flushing {} streams of tenant {} failed: {}", group.size(), inst->tenant(),
+                      written.status().ToString());
+        if (first_error.ok()) first_error = written.status();
+        begin = end;
+        continue;
+      }
+      uint64_t raw_total = 0;
+      for (const auto& b : group) {
+        for (const SealedChunk* c : b.chunks) raw_total += c->raw_bytes;
+      }
+      for (size_t i = begin; i < end; ++i) {
+        uint64_t raw = 0;
+        for (const SealedChunk* c : batch[i].chunks) {
+          raw += c->raw_bytes;
+          if (chunks_flushed_ != nullptr) {
+            chunks_flushed_->WithLabels({std::string(FlushReasonName(c->reason))})->Inc();
+          }
+        }
+        // Compressed bytes are known per group; spread them by raw share for the ratio estimate.
+        const uint64_t compressed =
+            raw_total == 0 ? 0 : static_cast<uint64_t>(static_cast<double>(*written) * raw / raw_total);
+        with_chunks[i]->ReleaseFlushed(batch[i].chunks.size(), raw, compressed);
+        marks_[MarkKey(inst->tenant(), with_chunks[i]->text())] =
+            FlushMark{with_chunks[i]->flushed_through(), wal_->ActiveSegment()};
+      }
+      flushed_any = true;
+      begin = end;
     }
-    flushed_any = true;
   }
   Status cp = Checkpoint(flushed_any);
   if (first_error.ok()) first_error = cp;

@@ -61,6 +61,17 @@ struct IngesterOptions {
   int64_t flush_check_period_ns = 30LL * 1'000'000'000;
   // wal.flush_on_shutdown: flush every stream on Shutdown().
   bool flush_on_shutdown = true;
+  // Skald: when the unflushed data in memory (compressed blocks and head
+  // blocks, Stream::MemoryBytes) exceeds this, the flush loop seals the
+  // largest open chunks (reason "memory") until at most half of it would
+  // remain, and flushes them. 0 = no budget.
+  uint64_t max_head_memory_bytes = 64ull << 20;
+  // How often the flush loop checks the memory budget.
+  int64_t memory_check_period_ns = 500LL * 1'000'000;
+  // A flush hands the chunk writer at most this many compressed bytes at a
+  // time (at least one stream), so flushing never holds a second copy of
+  // the whole head.
+  uint64_t max_flush_batch_bytes = 16ull << 20;
   // max_returned_stream_errors: rejected entries listed per stream error.
   size_t max_returned_stream_errors = 10;
   // Where the flush marks file lives (the WAL directory); empty: no marks
@@ -97,6 +108,9 @@ class Ingester : public PushSink {
   common::Status Flush();
   // One flush-loop pass at the current time (what the loop runs).
   common::Status FlushDue();
+  // Applies max_head_memory_bytes now: seals the largest open chunks and
+  // flushes when over budget. Returns the first flush error.
+  common::Status EnforceMemoryBudget();
 
   // ---- query hooks ----
   using StreamVisitor =

@@ -317,3 +317,64 @@ TEST_CASE("flush reasons have Loki's names") {
   CHECK(FlushReasonName(FlushReason::kForced) == "forced");
   CHECK(FlushReasonName(FlushReason::kShutdown) == "shutdown");
 }
+
+TEST_CASE("ingester over its memory budget flushes the largest streams first, reason memory") {
+  Fixture f;
+  f.Reopen();
+  // Budget: 600 bytes; stream a holds ~1000 raw bytes, b ~100.
+  IngesterOptions o;
+  o.stream = f.cfg;
+  o.marks_path = "/wal/flush.marks";
+  o.env = &f.env;
+  o.max_head_memory_bytes = 600;
+  f.ing = std::make_unique<Ingester>(o, [&f](std::string_view) { return f.limits; }, &f.wal, &f.store, &f.clock,
+                                     &f.metrics);
+  REQUIRE(f.ing->Recover().ok());
+  std::vector<std::string> big, small;
+  for (int i = 0; i < 10; ++i) big.push_back(std::string(100, static_cast<char>('a' + i)));
+  small.push_back(std::string(100, 'z'));
+  CHECK(f.Push("t", f.Stream(R"({a="big"})", big)).ok());
+  CHECK(f.Push("t", f.Stream(R"({a="small"})", small)).ok());
+  CHECK(f.ing->EnforceMemoryBudget().ok());
+  CHECK(f.store.Count("t{a=\"big\"}") == 10);
+  CHECK(f.store.Count("t{a=\"small\"}") == 0);  // under half the budget once big is gone
+  REQUIRE(f.store.reasons.size() == 1);
+  CHECK(f.store.reasons[0] == FlushReason::kMemory);
+  CHECK(f.HeadEntries("t") == 1);
+  CHECK(f.ing->EnforceMemoryBudget().ok());  // now under budget: nothing more
+  CHECK(f.store.reasons.size() == 1);
+}
+
+TEST_CASE("ingester drops a late duplicate of an entry already cut into a compressed block") {
+  Fixture f;
+  f.cfg.chunk.block_bytes = 64;  // every couple of entries cut a block
+  f.Reopen();
+  std::vector<std::string> lines;
+  for (int i = 0; i < 20; ++i) lines.push_back("line number " + std::to_string(i) + " with some padding");
+  CHECK(f.Push("t", f.Stream(R"({a="1"})", lines)).ok());
+  // Re-send entries 3..5 (same timestamps and lines) out of order, plus one new one.
+  std::vector<std::string> again = {lines[3], lines[4], lines[5]};
+  CHECK(f.Push("t", f.Stream(R"({a="1"})", again, kNow + 3)).ok());
+  CHECK(f.Push("t", f.Stream(R"({a="1"})", {"new in the past"}, kNow + 4)).ok());
+  CHECK(f.HeadEntries("t") == 21);
+  CHECK(f.ing->Flush().ok());
+  auto& entries = f.store.chunks["t{a=\"1\"}"];
+  CHECK(entries.size() == 21);
+}
+
+TEST_CASE("ingester head query sees entries in compressed blocks and the head block") {
+  Fixture f;
+  f.cfg.chunk.block_bytes = 64;
+  f.Reopen();
+  std::vector<std::string> lines;
+  for (int i = 0; i < 10; ++i) lines.push_back("entry " + std::to_string(i) + " of the head query test");
+  CHECK(f.Push("t", f.Stream(R"({a="1"})", lines)).ok());
+  std::vector<std::string> got;
+  f.ing->ForEachStream("t", {}, 0, INT64_MAX, iter::Direction::kBackward,
+                       [&](const Labels&, std::unique_ptr<iter::EntryIterator> it) {
+                         for (auto& se : iter::CollectEntries(*it)) got.push_back(se.entry.line);
+                       });
+  REQUIRE(got.size() == 10);
+  CHECK(got.front() == lines.back());
+  CHECK(got.back() == lines.front());
+}
