@@ -69,15 +69,19 @@ size_t Stream::Apply(uint64_t seq, std::vector<Entry>&& entries, uint64_t segmen
     head_bytes_ += size;
     open_.min_segment = std::min(open_.min_segment, segment);
     ++stored;
-    if (static_cast<double>(open_.builder->CompressedBytes()) +
-            static_cast<double>(open_.builder->HeadRawBytes()) / ratio_ >=
-        target) {
-      SealLocked(FlushReason::kFull);
-    }
   }
   if (open_.builder != nullptr) open_.builder->ReleaseLookupCache();
   for (const auto& c : sealed_) c->chunk->ReleaseLookupCache();
   if (stored > 0) last_append_mono_ = now_mono_ns;
+  // Seal only here, after every entry of `seq` is in the open chunk: the
+  // sealed chunk's watermark (max_applied_seq_) then never claims a record
+  // whose entries are split across chunks (replay would skip the rest).
+  if (open_.builder != nullptr &&
+      static_cast<double>(open_.builder->CompressedBytes()) +
+              static_cast<double>(open_.builder->HeadRawBytes()) / ratio_ >=
+          target) {
+    SealLocked(FlushReason::kFull);
+  }
   return stored;
 }
 
