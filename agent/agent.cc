@@ -29,6 +29,11 @@ struct Agent::File {
   std::unique_ptr<pipeline::Pipeline> pipe;
   std::map<std::string, std::string> labels;
   int64_t rotated_at_ns = 0;
+  // The pipeline labels of the last dispatched entry and what they map to,
+  // so a run of entries of one stream shares one label set.
+  std::map<std::string, std::string> last_labels;
+  client::SharedLabels last_shared;
+  std::string last_tenant;
 };
 
 Agent::Agent(AgentOptions options, AgentRunOptions run)
@@ -236,8 +241,10 @@ void Agent::ReaderLoop() {
 }
 
 bool Agent::ReadPass(File* f, bool finishing) {
-  std::vector<pipeline::PipelineEntry> out;
-  std::vector<tail::Line> lines;
+  std::vector<pipeline::PipelineEntry>& out = scratch_out_;
+  std::vector<tail::Line>& lines = scratch_lines_;
+  out.clear();
+  lines.clear();
   size_t n = 0;
   bool backpressure;
   {
@@ -270,6 +277,8 @@ bool Agent::ReadPass(File* f, bool finishing) {
   if (!lines.empty()) read_lines_->WithLabels({f->path})->Inc(static_cast<double>(lines.size()));
   f->pipe->Flush(clock_->MonotonicNanos(), finishing, &out);
   Dispatch(f, &out);
+  out.clear();  // frees the entries now; the capacity is kept for the next pass
+  lines.clear();
   if (f->rotated_at_ns == 0) {
     read_bytes_->WithLabels({f->path})->Set(static_cast<double>(f->tf->read_offset()));
     file_bytes_->WithLabels({f->path})->Set(static_cast<double>(f->tf->Size()));
@@ -279,16 +288,25 @@ bool Agent::ReadPass(File* f, bool finishing) {
 }
 
 void Agent::Dispatch(File* f, std::vector<pipeline::PipelineEntry>* entries) {
+  if (entries->empty()) return;
+  std::vector<std::vector<client::ClientEntry>> per_client(clients_.size());
+  std::vector<std::pair<uint64_t, uint64_t>> pending;  // (start offset, bytes) to register
   for (pipeline::PipelineEntry& e : *entries) {
-    std::string tenant;
-    std::map<std::string, std::string> labels;
-    for (auto& [k, v] : e.labels) {
-      if (k == pipeline::kTenantLabel) {
-        tenant = v;
-      } else if (!k.starts_with("__") && !v.empty()) {
-        labels[k] = v;
+    if (!f->last_shared || e.labels != f->last_labels) {
+      client::LabelMap labels;
+      f->last_tenant.clear();
+      for (auto& [k, v] : e.labels) {
+        if (k == pipeline::kTenantLabel) {
+          f->last_tenant = v;
+        } else if (!k.starts_with("__") && !v.empty()) {
+          labels[k] = v;
+        }
       }
+      f->last_shared = std::make_shared<const client::LabelMap>(std::move(labels));
+      f->last_labels = e.labels;
     }
+    const std::string& tenant = f->last_tenant;
+    const client::LabelMap& labels = *f->last_shared;
     int64_t max_line = options_.limits.max_line_size;
     if (max_line > 0 && static_cast<int64_t>(e.line.size()) > max_line) {
       if (!options_.limits.max_line_size_truncate) {
@@ -310,19 +328,26 @@ void Agent::Dispatch(File* f, std::vector<pipeline::PipelineEntry>* entries) {
       os << '\n' << std::flush;
       continue;
     }
-    {
-      std::lock_guard<std::mutex> lock(ack_mu_);
-      auto& slot = inflight_[f->id][e.start_offset];
-      slot.first += static_cast<int>(clients_.size());
-      slot.second += entry.line.size() * clients_.size();
-      inflight_bytes_ += entry.line.size() * clients_.size();
-    }
+    pending.emplace_back(e.start_offset, entry.line.size() * clients_.size());
     for (size_t i = 0; i < clients_.size(); ++i) {
-      client::ClientEntry ce{tenant, labels, i + 1 == clients_.size() ? std::move(entry) : entry,
-                             client::AckRef{f->id, e.start_offset}};
-      clients_[i]->Send(std::move(ce));
+      bool last = i + 1 == clients_.size();
+      per_client[i].push_back(client::ClientEntry{tenant, f->last_shared,
+                                                  last ? std::move(entry) : entry,
+                                                  client::AckRef{f->id, e.start_offset}});
     }
   }
+  if (!pending.empty()) {
+    // Registered before sending: an acknowledgement may arrive at once.
+    std::lock_guard<std::mutex> lock(ack_mu_);
+    auto& file_inflight = inflight_[f->id];
+    for (const auto& [start, bytes] : pending) {
+      auto& slot = file_inflight[start];
+      slot.first += static_cast<int>(clients_.size());
+      slot.second += bytes;
+      inflight_bytes_ += bytes;
+    }
+  }
+  for (size_t i = 0; i < clients_.size(); ++i) clients_[i]->SendAll(&per_client[i]);
 }
 
 void Agent::OnAcks(const std::vector<client::AckRef>& acks) {

@@ -39,10 +39,10 @@ namespace skald::agent {
 
 // Bytes of lines handed to clients and not yet acknowledged above which
 // reading pauses until acknowledgements catch up.
-inline constexpr uint64_t kMaxUnackedBytes = 64ull << 20;
+inline constexpr uint64_t kMaxUnackedBytes = 16ull << 20;
 // Bytes read from one file per reader pass, so one busy file can't starve
 // the others.
-inline constexpr size_t kMaxReadPerPass = 4u << 20;
+inline constexpr size_t kMaxReadPerPass = 1u << 20;
 // How long a rotated-away file is kept open to drain it.
 inline constexpr int64_t kMaxRotatedOpenNanos = 60'000'000'000;
 // Reader poll interval when no file had new data (Promtail polls at 250ms).
@@ -105,6 +105,9 @@ class Agent {
   // unavailable (then the reader polls every kPollNanos).
   std::unique_ptr<tail::InotifyWatcher> watcher_;
   uint64_t next_file_id_ = 1;
+  // ReadPass scratch (cleared, not freed, between passes).
+  std::vector<tail::Line> scratch_lines_;
+  std::vector<pipeline::PipelineEntry> scratch_out_;
 
   std::mutex ack_mu_;
   // file id -> start offset -> outstanding acknowledgements

@@ -10,12 +10,13 @@ void Batch::Add(const std::string& labels, common::Entry entry, AckRef ack) {
   acks_.push_back(ack);
 }
 
-std::string Batch::Encode() const {
+std::string Batch::Encode() {
   common::PushRequest req;
   req.streams.reserve(streams_.size());
-  for (const auto& [labels, entries] : streams_) {
-    req.streams.push_back(common::PushStream{labels, entries});
+  for (auto& [labels, entries] : streams_) {
+    req.streams.push_back(common::PushStream{labels, std::move(entries)});
   }
+  streams_.clear();
   return common::EncodePushProtobuf(req);
 }
 

@@ -24,8 +24,10 @@ class Batch {
 
   // Adds `entry` to the stream `labels` (canonical label string).
   void Add(const std::string& labels, common::Entry entry, AckRef ack);
-  // Snappy-compressed protobuf body (Loki's push format).
-  std::string Encode() const;
+  // Snappy-compressed protobuf body (Loki's push format). Moves the entries
+  // into the encoder (no copy of every line): call once; bytes(), entries()
+  // and acks() stay valid afterwards.
+  std::string Encode();
 
   size_t bytes() const { return bytes_; }   // sum of line sizes
   size_t entries() const { return acks_.size(); }

@@ -137,8 +137,31 @@ void Client::Send(ClientEntry e) {
   t->cv.notify_one();
 }
 
+void Client::SendAll(std::vector<ClientEntry>* entries) {
+  size_t i = 0;
+  while (i < entries->size()) {
+    if ((*entries)[i].tenant.empty()) (*entries)[i].tenant = config_.tenant_id;
+    const std::string tenant = (*entries)[i].tenant;
+    Tenant* t = TenantFor(tenant);
+    {
+      std::lock_guard<std::mutex> lock(t->mu);
+      // A run of entries for the same tenant goes in under one lock.
+      for (; i < entries->size(); ++i) {
+        ClientEntry& e = (*entries)[i];
+        if (e.tenant.empty()) e.tenant = config_.tenant_id;
+        if (e.tenant != tenant) break;
+        t->queue.push_back(std::move(e));
+      }
+    }
+    t->cv.notify_one();
+  }
+  entries->clear();
+}
+
 void Client::RunTenant(Tenant* t) {
   std::unique_ptr<Batch> batch;
+  SharedLabels last_labels;
+  std::string last_label_string;
   // Promtail checks batch age every batchwait/10, at least every 10ms.
   const int64_t tick_ns = std::max<int64_t>(config_.batchwait_ns / 10, 10'000'000);
   while (true) {
@@ -152,11 +175,17 @@ void Client::RunTenant(Tenant* t) {
       stop = t->stop;
     }
     for (ClientEntry& e : in) {
-      std::map<std::string, std::string> merged = config_.external_labels;
-      for (auto& [k, v] : e.labels) merged[k] = v;
-      std::vector<common::Label> pairs;
-      for (auto& [k, v] : merged) pairs.push_back({k, v});
-      std::string labels = common::Labels(std::move(pairs)).ToString();
+      // Consecutive entries mostly come from the same file and stream, so
+      // the canonical label string of the previous entry is reused.
+      if (!last_labels || (e.labels != last_labels && *e.labels != *last_labels)) {
+        std::map<std::string, std::string> merged = config_.external_labels;
+        for (auto& [k, v] : *e.labels) merged[k] = v;
+        std::vector<common::Label> pairs;
+        for (auto& [k, v] : merged) pairs.push_back({k, v});
+        last_label_string = common::Labels(std::move(pairs)).ToString();
+        last_labels = std::move(e.labels);
+      }
+      const std::string& labels = last_label_string;
       if (batch && batch->bytes() + e.entry.line.size() > static_cast<size_t>(config_.batchsize_bytes) &&
           !batch->empty()) {
         SendBatch(t, batch.get());

@@ -33,9 +33,14 @@
 
 namespace skald::agent::client {
 
+using LabelMap = std::map<std::string, std::string>;
+// Stream labels shared by the entries of one stream (consecutive entries of
+// a file usually carry the same pointer, which the sender uses as a cache key).
+using SharedLabels = std::shared_ptr<const LabelMap>;
+
 struct ClientEntry {
   std::string tenant;  // "" -> the client's tenant_id (or none)
-  std::map<std::string, std::string> labels;
+  SharedLabels labels;  // never null
   common::Entry entry;
   AckRef ack;
 };
@@ -59,6 +64,9 @@ class Client {
   common::Status Init();
   // Queues one entry (never blocks on the network).
   void Send(ClientEntry e);
+  // Queues all of `entries` (moved from; the vector is left empty) with one
+  // wake-up per tenant instead of one per entry.
+  void SendAll(std::vector<ClientEntry>* entries);
   // Sends what is batched (one attempt per batch after `deadline_ns` of
   // retries) and joins the sender threads.
   void Stop(int64_t deadline_ns);

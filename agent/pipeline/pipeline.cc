@@ -93,9 +93,21 @@ void Pipeline::RunFrom(size_t from, std::vector<PipelineEntry> in,
 }
 
 void Pipeline::Process(PipelineEntry entry, std::vector<PipelineEntry>* out) {
-  std::vector<PipelineEntry> in;
-  in.push_back(std::move(entry));
-  RunFrom(0, std::move(in), out);
+  if (stages_.empty()) {
+    out->push_back(std::move(entry));
+    return;
+  }
+  // Per-line path: the scratch vectors keep their capacity between calls and
+  // the last stage appends straight to `out`.
+  cur_.clear();
+  cur_.push_back(std::move(entry));
+  for (size_t i = 0; i < stages_.size() && !cur_.empty(); ++i) {
+    std::vector<PipelineEntry>* dst = i + 1 == stages_.size() ? out : &next_;
+    next_.clear();
+    for (PipelineEntry& e : cur_) stages_[i]->Process(std::move(e), dst);
+    cur_.clear();
+    if (dst == &next_) cur_.swap(next_);
+  }
 }
 
 void Pipeline::Flush(int64_t now_ns, bool force, std::vector<PipelineEntry>* out) {

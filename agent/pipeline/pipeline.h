@@ -45,6 +45,7 @@ class Pipeline {
   void RunFrom(size_t from, std::vector<PipelineEntry> in, std::vector<PipelineEntry>* out);
 
   std::vector<std::unique_ptr<Stage>> stages_;
+  std::vector<PipelineEntry> cur_, next_;  // Process scratch
 };
 
 // Builds one stage by name; InvalidArgument for unknown names.

@@ -90,7 +90,10 @@ void TailedFile::EmitLine(std::string_view text, uint64_t start, uint64_t end,
 
 Result<size_t> TailedFile::ReadLines(size_t max_bytes, std::vector<Line>* out) {
   size_t total = 0;
-  std::string buf;
+  // One read buffer per thread (the agent reads every file from one thread),
+  // not one per call: a fresh 256 KiB buffer per call costs a large malloc
+  // and free (and heap consolidation) each time.
+  thread_local std::string buf;
   while (total < max_bytes) {
     buf.resize(std::min(kReadChunkBytes, max_bytes - total));
     ssize_t n = ::read(fd_, buf.data(), buf.size());

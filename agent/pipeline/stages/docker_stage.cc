@@ -29,9 +29,12 @@ class DockerStage final : public Stage {
  public:
   void Process(PipelineEntry entry, std::vector<PipelineEntry>* out) override {
     std::string_view log, stream, time;
-    simdjson::padded_string padded(entry.line);
+    // simdjson reads up to SIMDJSON_PADDING bytes past the end; a reused
+    // buffer avoids a padded copy allocated per line.
+    padded_.assign(entry.line);
+    padded_.reserve(entry.line.size() + simdjson::SIMDJSON_PADDING);
     simdjson::dom::element doc;
-    if (parser_.parse(padded).get(doc) != simdjson::SUCCESS ||
+    if (parser_.parse(padded_.data(), padded_.size(), false).get(doc) != simdjson::SUCCESS ||
         doc["log"].get(log) != simdjson::SUCCESS) {
       out->push_back(std::move(entry));  // not docker JSON: pass through
       return;
@@ -93,6 +96,7 @@ class DockerStage final : public Stage {
 
  private:
   simdjson::dom::parser parser_;
+  std::string padded_;  // the line being parsed, with padding capacity
   std::map<std::string, Partial> partials_;  // by stream name
   int64_t last_now_ = 0;
 };

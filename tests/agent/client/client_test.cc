@@ -64,7 +64,7 @@ ClientConfig FastConfig() {
 ClientEntry MakeEntry(const std::string& tenant, const std::string& line, uint64_t off) {
   ClientEntry e;
   e.tenant = tenant;
-  e.labels = {{"job", "app"}};
+  e.labels = std::make_shared<const LabelMap>(LabelMap{{"job", "app"}});
   e.entry.timestamp_ns = 1000 + static_cast<int64_t>(off);
   e.entry.line = line;
   e.ack = AckRef{1, off};
