@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
-#include <queue>
+#include <set>
+#include <span>
 
 #include "common/clock.h"
+#include "common/labels.h"
 #include "server/logql/log/pipeline.h"
 #include "server/logql/pipeline_builder.h"
 
@@ -17,8 +19,12 @@ using iter::Direction;
 
 namespace {
 
-// How often (in lines) a task checks the deadline and the shared cutoff.
+// How often (in lines) a task checks the deadline.
 constexpr size_t kCheckEveryLines = 1024;
+// The first time slice of a log query is this fraction of its range; each
+// later slice is 2-16x the covered span (more when fewer lines turned up).
+constexpr int64_t kFirstSliceDivisor = 64;
+constexpr double kMaxSliceGrowth = 16.0;
 
 struct Task {
   const StreamSources* stream;
@@ -30,26 +36,27 @@ inline bool Before(int64_t a, int64_t b, Direction dir) {
   return dir == Direction::kBackward ? a > b : a < b;
 }
 
-// The `limit` best timestamps seen so far across all tasks. Once full, its
-// worst element is the cutoff: an entry that is not Before-or-equal the
-// cutoff can never be returned.
+// The `limit` best distinct entries seen so far across all tasks, as
+// (timestamp, hash of line and labels) so that an entry read twice from
+// overlapping sources counts once. Once full, its worst timestamp is the
+// cutoff: an entry strictly worse than it can never be returned. (A hash
+// collision merges two entries, which only makes the cutoff looser.)
 class Cutoff {
  public:
-  Cutoff(size_t limit, Direction dir) : limit_(limit), dir_(dir), heap_(Cmp{dir}) {}
+  Cutoff(size_t limit, Direction dir) : limit_(limit), dir_(dir), set_(Cmp{dir}) {}
 
-  void Add(const std::vector<LogLine>& lines) {
+  void Add(std::span<const LogLine> lines) {
     std::lock_guard<std::mutex> l(mu_);
     for (const auto& line : lines) {
-      if (heap_.size() < limit_) {
-        heap_.push(line.timestamp_ns);
-      } else if (Before(line.timestamp_ns, heap_.top(), dir_)) {
-        heap_.pop();
-        heap_.push(line.timestamp_ns);
-      }
+      Key k{line.timestamp_ns, common::FingerprintOf(line.line) ^
+                                   (line.labels ? line.labels->hash * 0x9E3779B97F4A7C15ull : 0)};
+      if (set_.size() >= limit_ && !Cmp{dir_}(k, *set_.rbegin())) continue;
+      set_.insert(k);
+      if (set_.size() > limit_) set_.erase(std::prev(set_.end()));
     }
-    if (heap_.size() >= limit_) {
+    if (set_.size() >= limit_) {
+      value_.store(set_.rbegin()->ts, std::memory_order_release);
       has_.store(true, std::memory_order_release);
-      value_.store(heap_.top(), std::memory_order_release);
     }
   }
   // True when an entry at `ts` cannot make the result.
@@ -59,15 +66,22 @@ class Cutoff {
   }
 
  private:
+  struct Key {
+    int64_t ts;
+    uint64_t hash;
+  };
   struct Cmp {
     Direction dir;
-    // Max-heap on "worse": the top is the worst kept timestamp.
-    bool operator()(int64_t a, int64_t b) const { return Before(a, b, dir); }
+    // Best first.
+    bool operator()(const Key& a, const Key& b) const {
+      if (a.ts != b.ts) return Before(a.ts, b.ts, dir);
+      return a.hash < b.hash;
+    }
   };
   size_t limit_;
   Direction dir_;
   std::mutex mu_;
-  std::priority_queue<int64_t, std::vector<int64_t>, Cmp> heap_;
+  std::set<Key, Cmp> set_;
   std::atomic<bool> has_{false};
   std::atomic<int64_t> value_{0};
 };
@@ -103,6 +117,40 @@ struct TaskOutput {
 bool SameEntry(const LogLine& a, const LogLine& b) {
   return a.timestamp_ns == b.timestamp_ns && a.line == b.line &&
          (a.labels == b.labels || (a.labels && b.labels && a.labels->labels == b.labels->labels));
+}
+
+// One source's progress across rounds: its iterator stays open (with the
+// entry it stopped at pending) until the source is exhausted or cut.
+struct TaskState {
+  std::unique_ptr<iter::EntryIterator> it;
+  bool pending = false;  // it->At() is read but not yet consumed
+  bool done = false;
+  size_t read = 0;
+  TaskOutput out;
+};
+
+// Lines collected so far, exact duplicates counted once.
+size_t CountUnique(const std::vector<TaskState>& states) {
+  std::vector<const LogLine*> all;
+  for (const auto& st : states) {
+    for (const auto& l : st.out.lines) all.push_back(&l);
+  }
+  std::sort(all.begin(), all.end(), [](const LogLine* a, const LogLine* b) {
+    if (a->timestamp_ns != b->timestamp_ns) return a->timestamp_ns < b->timestamp_ns;
+    return a->line < b->line;
+  });
+  size_t n = 0;
+  for (size_t i = 0; i < all.size(); ++i) {
+    bool dup = false;
+    for (size_t j = i; j-- > 0 && all[j]->timestamp_ns == all[i]->timestamp_ns && all[j]->line == all[i]->line;) {
+      if (SameEntry(*all[j], *all[i])) {
+        dup = true;
+        break;
+      }
+    }
+    n += !dup;
+  }
+  return n;
 }
 
 }  // namespace
@@ -142,55 +190,111 @@ Result<QueryResult> EvalLogQuery(const common::logql::LogSelectorExpr& expr,
   const bool can_cut = p.interval_ns == 0;
   Cutoff cutoff(p.limit, p.direction);
   PipelinePool pipelines(&*stages);
-  std::vector<TaskOutput> outputs(tasks.size());
+  std::vector<TaskState> states(tasks.size());
   std::vector<size_t> stream_index(tasks.size());
   for (size_t i = 0; i < tasks.size(); ++i) {
     stream_index[i] = static_cast<size_t>(tasks[i].stream - streams->data());
   }
+  const bool backward = p.direction == Direction::kBackward;
 
-  pool.ParallelFor(tasks.size(), [&](size_t ti) {
+  // Reads task `ti` up to `bound`: entries at or after it (backward) or
+  // before it (forward). The iterator stays open between rounds.
+  auto run_task = [&](size_t ti, int64_t bound) {
     const Task& task = tasks[ti];
-    TaskOutput& out = outputs[ti];
-    if (can_cut) {
-      int64_t best = p.direction == Direction::kBackward ? task.source->MaxTime()
-                                                         : task.source->MinTime();
-      if (cutoff.Excludes(best)) return;
+    TaskState& st = states[ti];
+    if (st.done) return;
+    TaskOutput& out = st.out;
+    if (!st.it) {
+      if (backward ? task.source->MaxTime() < bound : task.source->MinTime() >= bound) return;
+      if (can_cut && cutoff.Excludes(backward ? task.source->MaxTime() : task.source->MinTime())) {
+        st.done = true;
+        return;
+      }
+      auto it = task.source->Open(p.start_ns, p.end_ns, p.direction, hints[stream_index[ti]],
+                                  &out.stats);
+      if (!it.ok()) {
+        out.status = it.status();
+        st.done = true;
+        return;
+      }
+      st.it = std::move(it).value();
+      if (!task.source->IsHead()) ++out.stats.total_chunks_downloaded;
     }
-    auto it = task.source->Open(p.start_ns, p.end_ns, p.direction, hints[stream_index[ti]],
-                                &out.stats);
-    if (!it.ok()) {
-      out.status = it.status();
-      return;
-    }
-    if (!task.source->IsHead()) ++out.stats.total_chunks_downloaded;
+    const size_t first_new = out.lines.size();
     auto pipeline = pipelines.Get();
     log::StreamPipeline& sp = pipeline->ForStream(*task.stream->labels);
     std::vector<common::Label> metadata;
-    size_t n = 0;
-    while ((*it)->Next()) {
-      const iter::EntryRef& e = (*it)->At();
-      if (++n % kCheckEveryLines == 0) {
-        if (p.deadline_mono_ns && common::Clock::Real()->MonotonicNanos() > p.deadline_mono_ns) {
+    iter::EntryIterator& it = *st.it;
+    while (true) {
+      if (!st.pending) {
+        if (!it.Next()) {
+          out.status = it.status();
+          st.done = true;
+          break;
+        }
+        st.pending = true;
+        if (++st.read % kCheckEveryLines == 0 && p.deadline_mono_ns &&
+            common::Clock::Real()->MonotonicNanos() > p.deadline_mono_ns) {
           out.status = Status::Timeout("query timed out");
+          st.done = true;
           break;
         }
       }
-      if (can_cut && cutoff.Excludes(e.timestamp_ns)) break;
+      const iter::EntryRef& e = it.At();
+      if (backward ? e.timestamp_ns < bound : e.timestamp_ns >= bound) break;  // next round
+      st.pending = false;
+      if (can_cut && cutoff.Excludes(e.timestamp_ns)) {
+        st.done = true;
+        break;
+      }
       metadata.assign(e.metadata.begin(), e.metadata.end());
       auto r = sp.Process(e.timestamp_ns, e.line, &metadata);
       if (!r.keep) continue;
       out.lines.push_back(LogLine{e.timestamp_ns, std::string(r.line), r.labels});
-      if (can_cut && out.lines.size() >= p.limit) break;
+      if (can_cut && out.lines.size() >= p.limit) {
+        st.done = true;
+        break;
+      }
     }
-    if (out.status.ok()) out.status = (*it)->status();
-    out.stats.post_filter_lines += out.lines.size();
     pipelines.Put(std::move(pipeline));
-    if (can_cut) cutoff.Add(out.lines);
-  });
+    if (st.done) st.it.reset();  // frees its decoded block
+    if (can_cut && out.lines.size() > first_new) {
+      cutoff.Add(std::span<const LogLine>(out.lines).subspan(first_new));
+    }
+  };
+
+  // Rounds over growing time slices, newest (backward) or oldest (forward)
+  // first: when `limit` lines turn up in the first slice, the rest of the
+  // range is never decompressed. Each slice is sized from what the ones
+  // before it yielded. Without a cut (interval), one round covers it all.
+  const int64_t range = std::max<int64_t>(p.end_ns - p.start_ns, 1);
+  int64_t covered = can_cut ? std::max<int64_t>(range / kFirstSliceDivisor, 1) : range;
+  while (true) {
+    const int64_t bound = covered >= range ? (backward ? INT64_MIN : INT64_MAX)
+                                           : (backward ? p.end_ns - covered : p.start_ns + covered);
+    pool.ParallelFor(tasks.size(), [&](size_t ti) { run_task(ti, bound); });
+    if (covered >= range) break;
+    size_t found = 0;
+    bool all_done = true;
+    for (const auto& st : states) {
+      found += st.out.lines.size();
+      all_done &= st.done;
+      if (!st.out.status.ok()) return st.out.status;
+    }
+    if (all_done) break;
+    if (found >= p.limit && CountUnique(states) >= p.limit) break;
+    const double grow = found == 0 ? kMaxSliceGrowth
+                                   : std::clamp(1.25 * p.limit / static_cast<double>(found), 2.0,
+                                                kMaxSliceGrowth);
+    covered = covered > range / static_cast<int64_t>(grow) ? range
+                                                            : static_cast<int64_t>(covered * grow);
+  }
 
   std::vector<LogLine> all;
-  for (auto& o : outputs) {
+  for (auto& st : states) {
+    TaskOutput& o = st.out;
     if (!o.status.ok()) return o.status;
+    o.stats.post_filter_lines += o.lines.size();
     result.stats.Merge(o.stats);
     std::move(o.lines.begin(), o.lines.end(), std::back_inserter(all));
   }
