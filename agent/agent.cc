@@ -29,12 +29,21 @@ struct Agent::File {
   std::unique_ptr<pipeline::Pipeline> pipe;
   std::map<std::string, std::string> labels;
   int64_t rotated_at_ns = 0;
-  // The pipeline labels of the last dispatched entry and what they map to,
-  // so a run of entries of one stream shares one label set.
-  std::map<std::string, std::string> last_labels;
-  client::SharedLabels last_shared;
-  std::string last_tenant;
+  // The pipeline labels of recently dispatched entries and what they map
+  // to, so the entries of one stream (stdout and stderr interleave) share
+  // one label set. Most recent first; at most kLabelCacheSize.
+  struct LabelCacheEntry {
+    std::map<std::string, std::string> pipeline_labels;
+    client::SharedLabels shared;
+    std::string tenant;
+  };
+  std::vector<LabelCacheEntry> label_cache;
 };
+
+namespace {
+// Label sets remembered per file (streams of one file seen recently).
+constexpr size_t kLabelCacheSize = 4;
+}  // namespace
 
 Agent::Agent(AgentOptions options, AgentRunOptions run)
     : options_(std::move(options)), run_(run), clock_(common::Clock::Real()),
@@ -292,21 +301,31 @@ void Agent::Dispatch(File* f, std::vector<pipeline::PipelineEntry>* entries) {
   std::vector<std::vector<client::ClientEntry>> per_client(clients_.size());
   std::vector<std::pair<uint64_t, uint64_t>> pending;  // (start offset, bytes) to register
   for (pipeline::PipelineEntry& e : *entries) {
-    if (!f->last_shared || e.labels != f->last_labels) {
+    auto& cache = f->label_cache;
+    size_t hit = 0;
+    while (hit < cache.size() && cache[hit].pipeline_labels != e.labels) ++hit;
+    if (hit == cache.size()) {
+      File::LabelCacheEntry c;
       client::LabelMap labels;
-      f->last_tenant.clear();
       for (auto& [k, v] : e.labels) {
         if (k == pipeline::kTenantLabel) {
-          f->last_tenant = v;
+          c.tenant = v;
         } else if (!k.starts_with("__") && !v.empty()) {
           labels[k] = v;
         }
       }
-      f->last_shared = std::make_shared<const client::LabelMap>(std::move(labels));
-      f->last_labels = e.labels;
+      c.shared = std::make_shared<const client::LabelMap>(std::move(labels));
+      c.pipeline_labels = e.labels;
+      if (cache.size() == kLabelCacheSize) cache.pop_back();
+      cache.insert(cache.begin(), std::move(c));
+      hit = 0;
+    } else if (hit > 0) {
+      std::swap(cache[hit], cache[0]);  // keep the most recent first
+      hit = 0;
     }
-    const std::string& tenant = f->last_tenant;
-    const client::LabelMap& labels = *f->last_shared;
+    const std::string& tenant = cache[0].tenant;
+    const client::SharedLabels& shared = cache[0].shared;
+    const client::LabelMap& labels = *shared;
     int64_t max_line = options_.limits.max_line_size;
     if (max_line > 0 && static_cast<int64_t>(e.line.size()) > max_line) {
       if (!options_.limits.max_line_size_truncate) {
@@ -331,7 +350,7 @@ void Agent::Dispatch(File* f, std::vector<pipeline::PipelineEntry>* entries) {
     pending.emplace_back(e.start_offset, entry.line.size() * clients_.size());
     for (size_t i = 0; i < clients_.size(); ++i) {
       bool last = i + 1 == clients_.size();
-      per_client[i].push_back(client::ClientEntry{tenant, f->last_shared,
+      per_client[i].push_back(client::ClientEntry{tenant, shared,
                                                   last ? std::move(entry) : entry,
                                                   client::AckRef{f->id, e.start_offset}});
     }

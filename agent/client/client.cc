@@ -1,6 +1,7 @@
 #include "agent/client/client.h"
 
 #include <fstream>
+#include <unordered_map>
 #include <random>
 #include <sstream>
 
@@ -20,6 +21,10 @@ struct Client::Tenant {
 };
 
 namespace {
+
+// Label sets whose canonical string a tenant sender remembers; beyond it the
+// cache is emptied and refilled.
+constexpr size_t kMaxCachedLabelSets = 4096;
 
 Result<std::string> ReadSecret(const std::string& path) {
   std::ifstream in(path);
@@ -160,8 +165,9 @@ void Client::SendAll(std::vector<ClientEntry>* entries) {
 
 void Client::RunTenant(Tenant* t) {
   std::unique_ptr<Batch> batch;
-  SharedLabels last_labels;
-  std::string last_label_string;
+  // Canonical label strings by label-set pointer (the agent shares one
+  // LabelMap per stream); holding the pointer keeps the key valid.
+  std::unordered_map<const LabelMap*, std::pair<SharedLabels, std::string>> label_strings;
   // Promtail checks batch age every batchwait/10, at least every 10ms.
   const int64_t tick_ns = std::max<int64_t>(config_.batchwait_ns / 10, 10'000'000);
   while (true) {
@@ -175,17 +181,19 @@ void Client::RunTenant(Tenant* t) {
       stop = t->stop;
     }
     for (ClientEntry& e : in) {
-      // Consecutive entries mostly come from the same file and stream, so
-      // the canonical label string of the previous entry is reused.
-      if (!last_labels || (e.labels != last_labels && *e.labels != *last_labels)) {
+      auto cached = label_strings.find(e.labels.get());
+      if (cached == label_strings.end()) {
+        if (label_strings.size() >= kMaxCachedLabelSets) label_strings.clear();
         std::map<std::string, std::string> merged = config_.external_labels;
         for (auto& [k, v] : *e.labels) merged[k] = v;
         std::vector<common::Label> pairs;
         for (auto& [k, v] : merged) pairs.push_back({k, v});
-        last_label_string = common::Labels(std::move(pairs)).ToString();
-        last_labels = std::move(e.labels);
+        cached = label_strings
+                     .emplace(e.labels.get(),
+                              std::make_pair(e.labels, common::Labels(std::move(pairs)).ToString()))
+                     .first;
       }
-      const std::string& labels = last_label_string;
+      const std::string& labels = cached->second.second;
       if (batch && batch->bytes() + e.entry.line.size() > static_cast<size_t>(config_.batchsize_bytes) &&
           !batch->empty()) {
         SendBatch(t, batch.get());

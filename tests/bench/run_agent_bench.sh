@@ -9,7 +9,7 @@
 #
 # Usage: tests/bench/run_agent_bench.sh [lines] [streams]
 # Env:   BUILD_DIR (default ./build; needs server/skald and agent/skald-agent,
-#        ideally a Release build), SHARED_DIR (default ../shared), CORPUS_DIR (a
+#        ideally a Release build; SKALD_BIN / SKALD_AGENT_BIN override each), SHARED_DIR (default ../shared), CORPUS_DIR (a
 #        directory made by genlogs.py --format docker, used as is instead of
 #        generating one; [lines] must then match it), KEEP=1 (keep the work
 #        directory), PERF=1 (record the agent with perf into $WORK/perf.data).
@@ -20,8 +20,8 @@ STREAMS=${2:-200}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 SHARED_DIR=${SHARED_DIR:-$ROOT/../shared}
-SKALD=$BUILD_DIR/server/skald
-AGENT=$BUILD_DIR/agent/skald-agent
+SKALD=${SKALD_BIN:-$BUILD_DIR/server/skald}
+AGENT=${SKALD_AGENT_BIN:-$BUILD_DIR/agent/skald-agent}
 for b in "$SKALD" "$AGENT"; do
   [[ -x $b ]] || { echo "missing $b (build the skald and skald-agent targets)" >&2; exit 2; }
 done
