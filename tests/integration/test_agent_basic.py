@@ -190,6 +190,36 @@ scrape_configs:
         self.assertFalse(os.path.exists(os.path.join(self.dir, "positions.yaml")),
                          "dry-run must not write positions")
 
+    def test_stage_drops_are_counted_on_metrics_like_promtail(self):
+        log = self.make_container()
+        with open(log, "w") as f:
+            for text in ["keep 1", "debug 2", "keep 3", "debug 4", "noise 5"]:
+                f.write(docker_line(text + "\n"))
+        port = free_port()
+        stages = """
+      - match:
+          selector: '{job="docker"} |= "debug"'
+          action: drop
+      - drop:
+          expression: "^noise"
+          drop_counter_reason: noise
+"""
+        text = self.config("http://127.0.0.1:9/loki/api/v1/push", port)
+        text = text[:text.index("      - json:")] + stages.lstrip("\n")
+        path = self.write_config(text)
+        p = self.start(f"-config.file={path}", "-dry-run")
+        lines = []
+        reader = threading.Thread(target=lambda: lines.extend(iter(p.stdout.readline, "")), daemon=True)
+        reader.start()
+        wait_for(lambda: len(lines) >= 2, what="two kept lines")
+        wait_for(lambda: http_get(port, "/ready")[0] == 200, what="/ready")
+        _, body = http_get(port, "/metrics")
+        self.assertIn('logentry_dropped_lines_total{reason="match_stage"} 2', body)
+        self.assertIn('logentry_dropped_lines_total{reason="noise"} 1', body)
+        self.assertEqual([l.split("\t")[2].rstrip("\n") for l in lines], ["keep 1", "keep 3"])
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=TIMEOUT)
+
     def test_positions_advance_only_after_acknowledgement(self):
         srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
         srv.pushes = []
