@@ -50,11 +50,15 @@ Status ParseHeader(std::string_view bytes, std::string_view where, Header* h) {
   return Status::OK();
 }
 
+// `entries_only`: the lines and metadata columns were not decoded; line
+// lengths are checked against the header's raw lines size and set ids are
+// parsed but not kept (meta_ids stays empty).
 Status DecodeEntries(std::string_view col, const Header& h, std::string_view where,
-                     DecodedBlock* out) {
+                     DecodedBlock* out, bool entries_only = false) {
+  const uint64_t lines_size = entries_only ? h.raw[1] : out->lines.size();
   out->timestamps.resize(h.count);
   out->line_offsets.resize(h.count + 1);
-  out->meta_ids.resize(h.count);
+  out->meta_ids.resize(entries_only ? 0 : h.count);
   out->line_offsets[0] = 0;
   int64_t ts = h.min_ts;
   uint64_t off = 0;
@@ -70,7 +74,7 @@ Status DecodeEntries(std::string_view col, const Header& h, std::string_view whe
       uint64_t len = 0;
       if (!common::GetVarint64(&col, &len)) return Status::Corruption("block entries column truncated", where);
       off += len;
-      if (off > out->lines.size()) return Status::Corruption("block entry out of range", where);
+      if (off > lines_size) return Status::Corruption("block entry out of range", where);
       out->line_offsets[i + 1] = static_cast<uint32_t>(off);
     }
     int64_t set = 0;
@@ -78,12 +82,16 @@ Status DecodeEntries(std::string_view col, const Header& h, std::string_view whe
       int64_t delta = 0;
       if (!common::GetVarsint64(&col, &delta)) return Status::Corruption("block entries column truncated", where);
       set = static_cast<int64_t>(static_cast<uint64_t>(set) + static_cast<uint64_t>(delta));  // wraps, no UB
+      if (entries_only) {
+        if (set < 0) return Status::Corruption("block entry out of range", where);
+        continue;
+      }
       if (set < 0 || static_cast<uint64_t>(set) >= out->meta_sets.size()) {
         return Status::Corruption("block entry out of range", where);
       }
       out->meta_ids[i] = static_cast<uint32_t>(set);
     }
-    if (!col.empty() || off != out->lines.size()) {
+    if (!col.empty() || off != lines_size) {
       return Status::Corruption("block entries column length", where);
     }
     return Status::OK();
@@ -97,14 +105,15 @@ Status DecodeEntries(std::string_view col, const Header& h, std::string_view whe
     }
     ts += delta;
     off += len;
-    if (off > out->lines.size() || set >= out->meta_sets.size() || ts < h.min_ts || ts > h.max_ts) {
+    if (off > lines_size || (!entries_only && set >= out->meta_sets.size()) || ts < h.min_ts ||
+        ts > h.max_ts) {
       return Status::Corruption("block entry out of range", where);
     }
     out->timestamps[i] = ts;
     out->line_offsets[i + 1] = static_cast<uint32_t>(off);
-    out->meta_ids[i] = static_cast<uint32_t>(set);
+    if (!entries_only) out->meta_ids[i] = static_cast<uint32_t>(set);
   }
-  if (!col.empty() || off != out->lines.size()) {
+  if (!col.empty() || off != lines_size) {
     return Status::Corruption("block entries column length", where);
   }
   return Status::OK();
@@ -168,6 +177,18 @@ Status DecodeBlock(std::string_view bytes, std::string_view where, DecodedBlock*
   SKALD_RETURN_IF_ERROR(DecodeMetadata(meta_buf, where, out));
   SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_entries, h.raw[0], &entries_buf, where));
   return DecodeEntries(entries_buf, h, where, out);
+}
+
+Status DecodeBlockEntriesOnly(std::string_view bytes, std::string_view where, DecodedBlock* out) {
+  Header h{};
+  SKALD_RETURN_IF_ERROR(ParseHeader(bytes, where, &h));
+  if (h.count == 0 || h.count > h.raw[0] || h.min_ts > h.max_ts) return Status::Corruption("block header range", where);
+  std::string_view stored_entries = bytes.substr(kBlockHeaderBytes, h.stored[0]);
+  out->lines.clear();
+  out->meta_sets.clear();
+  thread_local std::string entries_buf;
+  SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_entries, h.raw[0], &entries_buf, where));
+  return DecodeEntries(entries_buf, h, where, out, /*entries_only=*/true);
 }
 
 }  // namespace skald::server::chunk

@@ -57,4 +57,12 @@ struct DecodedBlock {
 // damaged or inconsistent; never reads outside `bytes`.
 common::Status DecodeBlock(std::string_view bytes, std::string_view where, DecodedBlock* out);
 
+// Like DecodeBlock but decompresses only the entries column: fills
+// `timestamps` and `line_offsets` (line lengths, for count/bytes metrics
+// that read no line text) and leaves `lines`, `meta_ids` and `meta_sets`
+// empty (Line() and Metadata() must not be called). Same checks and errors,
+// line lengths checked against the header's raw lines size.
+common::Status DecodeBlockEntriesOnly(std::string_view bytes, std::string_view where,
+                                      DecodedBlock* out);
+
 }  // namespace skald::server::chunk

@@ -177,23 +177,34 @@ std::unique_ptr<EntryIterator> NewBlocksIterator(std::string labels,
   std::sort(blocks.begin(), blocks.end(), [&](const BlockSource& a, const BlockSource& b) {
     return forward ? a.meta.min_ts < b.meta.min_ts : a.meta.max_ts > b.meta.max_ts;
   });
-  bool overlap = false;
-  for (size_t i = 1; i < blocks.size(); ++i) {
-    const BlockMeta& prev = blocks[i - 1].meta;
-    const BlockMeta& cur = blocks[i].meta;
-    overlap |= forward ? cur.min_ts <= prev.max_ts : cur.max_ts >= prev.min_ts;
-  }
   auto stream = std::make_shared<StreamInfo>();
   stream->hash = common::FingerprintOf(labels);
   stream->labels = std::move(labels);
   auto needles = std::make_shared<const std::vector<std::string>>(std::move(line_contains));
-  std::vector<std::unique_ptr<EntryIterator>> children;
+  // Blocks in reading order form runs that overlap in time (late entries);
+  // each run is merged, the runs are read one after the other, so a block is
+  // decoded only when the reader gets to its run.
+  std::vector<std::unique_ptr<EntryIterator>> runs;
+  std::vector<std::unique_ptr<EntryIterator>> run;
+  int64_t run_edge = 0;  // forward: max max_ts of the run; backward: min min_ts
+  auto close_run = [&] {
+    if (run.size() == 1) runs.push_back(std::move(run.front()));
+    if (run.size() > 1) runs.push_back(iter::NewMergeEntryIterator(std::move(run), direction));
+    run.clear();
+  };
   for (BlockSource& b : blocks) {
-    children.push_back(std::make_unique<BlockEntryIterator>(stream, std::move(b.decode), from_ns,
-                                                            through_ns, direction, needles));
+    const bool overlaps = !run.empty() && (forward ? b.meta.min_ts <= run_edge : b.meta.max_ts >= run_edge);
+    if (!overlaps) {
+      close_run();
+      run_edge = forward ? b.meta.max_ts : b.meta.min_ts;
+    }
+    run_edge = forward ? std::max(run_edge, b.meta.max_ts) : std::min(run_edge, b.meta.min_ts);
+    run.push_back(std::make_unique<BlockEntryIterator>(stream, std::move(b.decode), from_ns,
+                                                       through_ns, direction, needles));
   }
-  if (overlap) return iter::NewMergeEntryIterator(std::move(children), direction);
-  return std::make_unique<ConcatEntryIterator>(std::move(children));
+  close_run();
+  if (runs.size() == 1) return std::move(runs.front());
+  return std::make_unique<ConcatEntryIterator>(std::move(runs));
 }
 
 }  // namespace skald::server::chunk

@@ -184,6 +184,20 @@ Status Chunk::DecodeBlock(size_t i, DecodedBlock* out) const {
   return Status::OK();
 }
 
+Status Chunk::DecodeBlockEntries(size_t i, DecodedBlock* out) const {
+  const BlockMeta& m = blocks_[i];
+  std::string where = Where(m.offset);
+  std::string scratch;
+  auto bytes = Bytes(m.offset, m.length, &scratch);
+  if (!bytes.ok()) return bytes.status();
+  SKALD_RETURN_IF_ERROR(chunk::DecodeBlockEntriesOnly(*bytes, where, out));
+  if (out->size() != m.entry_count || out->timestamps.front() != m.min_ts ||
+      out->timestamps.back() != m.max_ts || out->line_offsets.back() != m.line_bytes) {
+    return Status::Corruption("block disagrees with chunk index", where);
+  }
+  return Status::OK();
+}
+
 Status Chunk::VerifyAll() const {
   DecodedBlock block;
   for (size_t i = 0; i < blocks_.size(); ++i) SKALD_RETURN_IF_ERROR(DecodeBlock(i, &block));

@@ -76,6 +76,10 @@ class Chunk : public std::enable_shared_from_this<Chunk> {
   // Verifies and decodes block i into `*out` (reusing its buffers).
   // Corruption naming the ref and the block's offset.
   common::Status DecodeBlock(size_t i, DecodedBlock* out) const;
+  // Like DecodeBlock but only the entries column (timestamps and line
+  // lengths; see DecodeBlockEntriesOnly): reads the block, never
+  // decompresses its lines or metadata.
+  common::Status DecodeBlockEntries(size_t i, DecodedBlock* out) const;
   // Decodes every block: OK iff the whole chunk is intact.
   common::Status VerifyAll() const;
 

@@ -22,14 +22,29 @@ uint32_t HeadBlock::InternMetadata(std::span<const common::Label> metadata) {
     h = XXH3_64bits_withSeed(l.name.data(), l.name.size(), h);
     h = XXH3_64bits_withSeed(l.value.data(), l.value.size(), h ^ 0x9e3779b97f4a7c15ull);
   }
-  auto [first, last] = set_ids_.equal_range(h);
-  for (auto it = first; it != last; ++it) {
-    const std::vector<common::Label>& set = sets_[it->second];
-    if (std::equal(set.begin(), set.end(), metadata.begin(), metadata.end())) return it->second;
+  if ((sets_.size() + 1) * 2 > set_table_.size()) {
+    std::vector<uint64_t> old = std::move(set_table_);
+    set_table_.assign(std::max<size_t>(64, old.size() * 2), 0);
+    const size_t mask = set_table_.size() - 1;
+    for (uint64_t slot : old) {
+      if (slot == 0) continue;
+      size_t i = static_cast<size_t>(slot >> 32) & mask;
+      while (set_table_[i] != 0) i = (i + 1) & mask;
+      set_table_[i] = slot;
+    }
+  }
+  const uint64_t tag = h >> 32;
+  const size_t mask = set_table_.size() - 1;
+  size_t i = static_cast<size_t>(tag) & mask;
+  for (; set_table_[i] != 0; i = (i + 1) & mask) {
+    if ((set_table_[i] >> 32) != tag) continue;
+    const auto id = static_cast<uint32_t>(set_table_[i] & 0xffffffffu) - 1;
+    const std::vector<common::Label>& set = sets_[id];
+    if (std::equal(set.begin(), set.end(), metadata.begin(), metadata.end())) return id;
   }
   const auto id = static_cast<uint32_t>(sets_.size());
   sets_.emplace_back(metadata.begin(), metadata.end());
-  set_ids_.emplace(h, id);
+  set_table_[i] = (tag << 32) | (uint64_t{id} + 1);
   return id;
 }
 
@@ -101,7 +116,7 @@ void HeadBlock::Reset() {
   hashes_.clear();
   sets_.resize(1);
   sets_.shrink_to_fit();
-  std::unordered_multimap<uint64_t, uint32_t>().swap(set_ids_);
+  std::fill(set_table_.begin(), set_table_.end(), 0);
   raw_bytes_ = 0;
   min_ts_ = std::numeric_limits<int64_t>::max();
   max_ts_ = std::numeric_limits<int64_t>::min();

@@ -14,7 +14,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "common/entry.h"
@@ -82,8 +81,9 @@ class HeadBlock {
   std::vector<Row> rows_;
   std::vector<uint32_t> hashes_;  // EntryHash per row
   std::vector<std::vector<common::Label>> sets_;
-  // Hash of a set's name/value bytes -> ids of the sets with that hash.
-  std::unordered_multimap<uint64_t, uint32_t> set_ids_;
+  // Open-addressing table of set ids: slot = (hash high 32 bits << 32) |
+  // (id + 1); 0 = empty. Size a power of two, at most half full.
+  std::vector<uint64_t> set_table_;
   size_t raw_bytes_ = 0;
   int64_t min_ts_ = std::numeric_limits<int64_t>::max();
   int64_t max_ts_ = std::numeric_limits<int64_t>::min();

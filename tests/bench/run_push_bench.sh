@@ -12,7 +12,8 @@
 #        used as is instead of generating one; [lines]/[streams] are then only
 #        labels), KEEP=1 (keep the work directory), SKALD_ENV (extra env for skald,
 #        e.g. "MALLOC_ARENA_MAX=2"), PERF=1 (record the server with perf into
-#        $WORK/perf.data).
+#        $WORK/perf.data), EXTRA_CONFIG (YAML appended to the config, e.g.
+#        $'ingester:\n  chunk_block_size: 131072').
 # Only loopback traffic; bounded by the corpus size.
 set -euo pipefail
 LINES=${1:-200000}
@@ -46,6 +47,7 @@ limits_config:
   ingestion_burst_size_mb: 100000
   per_stream_rate_limit: 100GB
   per_stream_rate_limit_burst: 100GB
+${EXTRA_CONFIG:-}
 YAML
 env ${SKALD_ENV:-} "$SKALD" -config.file="$WORK/config.yaml" -server.http-listen-address=127.0.0.1 \
   -server.http-listen-port="$PORT" -common.path-prefix="$WORK/data" > "$WORK/skald.log" 2>&1 &
