@@ -13,7 +13,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +44,15 @@ struct ScanHints {
   std::vector<common::Label> field_equals;
 };
 
+// Timestamps and line lengths of a run of entries (one block, or head data),
+// without their text: line i is line_offsets[i+1] - line_offsets[i] bytes.
+// Views valid only during the callback.
+struct EntrySizes {
+  std::span<const int64_t> timestamps;
+  std::span<const uint32_t> line_offsets;  // timestamps.size() + 1 values
+};
+using EntrySizesFn = std::function<void(const EntrySizes&)>;
+
 class EntrySource {
  public:
   virtual ~EntrySource() = default;
@@ -58,6 +69,19 @@ class EntrySource {
                                                                     iter::Direction direction,
                                                                     const ScanHints& hints,
                                                                     QueryStats* stats) = 0;
+  // For metrics that read neither line text nor metadata (count/bytes of a
+  // selector without a pipeline): calls `fn` with the timestamps and line
+  // lengths of at least every entry Open(from, through, …, no hints) would
+  // yield, each once, without decompressing lines; runs may also hold
+  // entries outside [from, through) (the caller filters by timestamp) and
+  // come in no particular order. Returns true when done, false (having
+  // called nothing) when the source cannot, then the caller uses Open;
+  // errors as Open. Stats as Open. The default cannot.
+  virtual common::Result<bool> ScanEntrySizes(int64_t from, int64_t through, QueryStats* stats,
+                                              const EntrySizesFn& fn) {
+    (void)from, (void)through, (void)stats, (void)fn;
+    return false;
+  }
 };
 
 struct StreamSources {

@@ -14,6 +14,7 @@
 #include "server/logql/log/unwrap.h"
 #include "server/logql/pipeline_builder.h"
 #include "server/logql/required_labels.h"
+#include "server/logql/step_windows.h"
 
 namespace skald::server::logql {
 
@@ -30,13 +31,24 @@ struct Sample {
   double value;
 };
 
-struct SeriesSamples {
+// One output series while samples are gathered: materialised samples, or
+// per-step totals for additive aggregations.
+struct SeriesAcc {
+  bool init = false;
   Labels labels;
   std::vector<Sample> samples;
+  std::optional<StepTotals> totals;
 };
 
 bool UsesBytes(ql::RangeOp op) {
   return op == ql::RangeOp::kBytesOverTime || op == ql::RangeOp::kBytesRate;
+}
+
+// Aggregations whose window value is a function of the window's sample
+// count and byte total only.
+bool IsAdditive(ql::RangeOp op) {
+  return op == ql::RangeOp::kCountOverTime || op == ql::RangeOp::kRate ||
+         op == ql::RangeOp::kBytesOverTime || op == ql::RangeOp::kBytesRate;
 }
 
 // Applies a by/without grouping to a label set.
@@ -194,6 +206,227 @@ Status PipelineError(const Labels& series) {
       "The label filter can also be specified after unwrap. (e.g | unwrap latency | __error__=\"\" )");
 }
 
+namespace {
+
+// What every extraction task of one range aggregation shares (read-only).
+struct Extraction {
+  const ql::RangeAggregationExpr* expr = nullptr;
+  const ql::Grouping* grouping = nullptr;  // null: none
+  bool no_labels = false;                  // `by ()`
+  bool additive = false;                   // StepTotals instead of samples
+  const RequiredLabels* required = nullptr;
+  const std::vector<std::shared_ptr<const log::Stage>>* stages = nullptr;
+  const log::Unwrap* unwrap = nullptr;     // null: no unwrap
+  const std::vector<std::unique_ptr<log::Stage>>* post = nullptr;
+  const StepWindows* windows = nullptr;
+  size_t n_steps = 0;
+  int64_t from = 0, through = 0;
+  int64_t deadline_mono_ns = 0;
+};
+
+struct Task {
+  const StreamSources* stream;
+  EntrySource* source;
+  ScanHints hints;
+};
+
+// Caches the grouped-key -> series map of one task.
+class TaskSeries {
+ public:
+  // Cached LabelsResult pointers are dropped past this many (a line label
+  // set unique per entry, e.g. structured metadata, would grow it forever).
+  static constexpr size_t kMaxCachedResults = 1 << 14;
+
+  explicit TaskSeries(const Extraction& x) : x_(x) {}
+
+  SeriesAcc& For(Labels out) {
+    auto& ss = local_[out.ToString()];  // std::map nodes are stable
+    if (!ss.init) {
+      ss.init = true;
+      ss.labels = std::move(out);
+      if (x_.additive) ss.totals.emplace(x_.n_steps);
+    }
+    return ss;
+  }
+
+  void Add(SeriesAcc& ss, int64_t ts, double value, size_t bytes) {
+    if (x_.additive) {
+      size_t lo = 0, hi = 0;
+      if (x_.windows->Covering(ts, &lo, &hi)) ss.totals->Add(lo, hi, static_cast<int64_t>(bytes));
+    } else {
+      ss.samples.push_back({ts, value});
+    }
+  }
+
+  // The series of the line in `b` (its labels finished, no error or an error).
+  SeriesAcc& ForLine(log::LabelsBuilder& b) {
+    if (x_.grouping && !x_.grouping->without && !b.HasErr()) {
+      // Key: the grouping labels' values, length-prefixed.
+      key_.clear();
+      for (const auto& name : x_.grouping->labels) {
+        std::string_view v = b.GetOrEmpty(name);
+        uint32_t n = static_cast<uint32_t>(v.size());
+        key_.append(reinterpret_cast<const char*>(&n), sizeof n);
+        key_.append(v);
+      }
+      auto it = by_values_.find(key_);
+      if (it != by_values_.end()) return *it->second;
+      Labels out = x_.no_labels ? Labels() : Group(b.Result()->labels, *x_.grouping);
+      SeriesAcc& ss = For(std::move(out));
+      by_values_.emplace(key_, &ss);
+      return ss;
+    }
+    auto res = b.Result();
+    auto cached = by_result_.find(res.get());
+    if (cached != by_result_.end()) return *cached->second;
+    Labels out;
+    // An erroring sample keeps all its labels whatever the grouping, so
+    // the error surfaces (Loki's GroupedLabels). A json/logfmt parser
+    // whose labels nothing reads is not run at all (required labels), so
+    // `sum(count_over_time({…} | json [5m]))` raises no error, as in Loki.
+    if (b.HasErr() || !x_.grouping) {
+      out = res->labels;
+      if (x_.unwrap && !b.HasErr()) out = Without(out, x_.unwrap->label());
+    } else if (!x_.no_labels) {
+      out = Group(res->labels, *x_.grouping);
+      // Loki's LabelExtractorWithStages adds the unwrapped label to a
+      // `without` list: it never survives as a series label.
+      if (x_.unwrap && x_.grouping->without) out = Without(out, x_.unwrap->label());
+    }
+    SeriesAcc& ss = For(std::move(out));
+    if (by_result_.size() >= kMaxCachedResults) {
+      by_result_.clear();
+      owners_.clear();
+    }
+    by_result_.emplace(res.get(), &ss);
+    // Keeps the result alive so its address is not reused by another label
+    // set after the builder evicts it from its own cache.
+    owners_.push_back(std::move(res));
+    return ss;
+  }
+
+  std::map<std::string, SeriesAcc>& local() { return local_; }
+
+ private:
+  static Labels Without(const Labels& l, const std::string& name) {
+    std::vector<Label> v;
+    for (const auto& p : l.pairs()) {
+      if (p.name != name) v.push_back(p);
+    }
+    return Labels(std::move(v));
+  }
+
+  const Extraction& x_;
+  std::map<std::string, SeriesAcc> local_;
+  std::string key_;
+  std::unordered_map<std::string, SeriesAcc*> by_values_;
+  std::unordered_map<const void*, SeriesAcc*> by_result_;
+  std::vector<std::shared_ptr<const log::LabelsResult>> owners_;
+};
+
+bool TimedOut(int64_t deadline) {
+  return deadline != 0 && common::Clock::Real()->MonotonicNanos() > deadline;
+}
+
+// Count/bytes of a selector without pipeline, grouped `by` stream labels
+// only: each entry's series is the stream's, and only timestamps and line
+// lengths are read (no line text, no metadata). NotFound when the task does
+// not qualify or its source declines.
+Status ScanSizes(const Extraction& x, const Task& task, TaskSeries* series, QueryStats* stats) {
+  const Labels& stream = *task.stream->labels;
+  if (!x.additive || !x.expr->range.selector->stages.empty() || !x.grouping ||
+      x.grouping->without) {
+    return Status::NotFound("not entry sizes only");
+  }
+  for (const auto& name : x.grouping->labels) {
+    if (!stream.Get(name)) return Status::NotFound("grouping label not a stream label");
+  }
+  SeriesAcc* ss = nullptr;
+  bool timed_out = false;
+  auto done = task.source->ScanEntrySizes(x.from, x.through, stats, [&](const EntrySizes& run) {
+    if (timed_out || (timed_out = TimedOut(x.deadline_mono_ns))) return;
+    if (!ss) ss = &series->For(x.no_labels ? Labels() : Group(stream, *x.grouping));
+    for (size_t i = 0; i < run.timestamps.size(); ++i) {
+      const int64_t ts = run.timestamps[i];
+      if (ts < x.from || ts >= x.through) continue;
+      series->Add(*ss, ts, 1.0, run.line_offsets[i + 1] - run.line_offsets[i]);
+    }
+  });
+  if (!done.ok()) return done.status();
+  if (!*done) return Status::NotFound("source declined");
+  if (timed_out) return Status::Timeout("query timed out");
+  return Status::OK();
+}
+
+// Runs the pipeline over the task's entries and adds a sample per kept line.
+Status ScanEntries(const Extraction& x, const Task& task, TaskSeries* series, QueryStats* stats) {
+  log::Pipeline pipeline(*x.stages);
+  log::StreamPipeline& sp = pipeline.ForStream(*task.stream->labels);
+  auto it = task.source->Open(x.from, x.through, iter::Direction::kForward, task.hints, stats);
+  if (!it.ok()) return it.status();
+  const bool bytes = UsesBytes(x.expr->op);
+  // Only metadata the query can observe is handed to the pipeline (a
+  // `_extracted` rename depends on a clashing metadata key, so those stay).
+  const std::vector<std::string>* keep_meta = x.required->all ? nullptr : &x.required->names;
+  auto observed = [&](const std::string& name) {
+    if (std::binary_search(keep_meta->begin(), keep_meta->end(), name)) return true;
+    std::string ext = name + std::string(log::kExtractedSuffix);
+    return std::binary_search(keep_meta->begin(), keep_meta->end(), ext);
+  };
+  std::vector<Label> metadata;
+  size_t n = 0;
+  while ((*it)->Next()) {
+    const iter::EntryRef& e = (*it)->At();
+    if (++n % 4096 == 0 && TimedOut(x.deadline_mono_ns)) return Status::Timeout("query timed out");
+    metadata.clear();
+    for (const auto& m : e.metadata) {
+      if (!keep_meta || observed(m.name)) metadata.push_back(m);
+    }
+    std::string_view line = e.line;
+    if (!sp.ProcessNoLabels(e.timestamp_ns, &line, &metadata)) continue;
+    log::LabelsBuilder& b = sp.builder();
+    double value = bytes ? static_cast<double>(line.size()) : 1.0;
+    if (x.unwrap) {
+      auto v = x.unwrap->Extract(b);
+      if (!v) continue;
+      value = *v;
+      bool keep = true;
+      for (const auto& f : *x.post) {
+        std::string_view l2 = line;
+        if (!f->Process(e.timestamp_ns, l2, b)) {
+          keep = false;
+          break;
+        }
+      }
+      if (!keep) continue;
+    }
+    series->Add(series->ForLine(b), e.timestamp_ns, value, line.size());
+  }
+  return (*it)->status();
+}
+
+// Per-step values of an additive aggregation from its totals.
+StepSeries FromTotals(const ql::RangeAggregationExpr& expr, SeriesAcc& ss, size_t n_steps) {
+  std::vector<int64_t> counts, bytes;
+  ss.totals->Totals(&counts, &bytes);
+  const double range_s = static_cast<double>(expr.range.range_ns) / 1e9;
+  StepSeries s{std::move(ss.labels), std::vector<double>(n_steps, 0.0),
+               std::vector<uint8_t>(n_steps, 0)};
+  for (size_t i = 0; i < n_steps; ++i) {
+    if (counts[i] <= 0) continue;
+    s.has[i] = 1;
+    switch (expr.op) {
+      case ql::RangeOp::kCountOverTime: s.values[i] = static_cast<double>(counts[i]); break;
+      case ql::RangeOp::kRate: s.values[i] = static_cast<double>(counts[i]) / range_s; break;
+      case ql::RangeOp::kBytesOverTime: s.values[i] = static_cast<double>(bytes[i]); break;
+      default: s.values[i] = static_cast<double>(bytes[i]) / range_s; break;  // bytes_rate
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
 Result<std::vector<StepSeries>> EvalRangeAggregation(const ql::RangeAggregationExpr& expr,
                                                      const EvalContext& ctx,
                                                      const ql::Grouping* override_grouping) {
@@ -218,125 +451,64 @@ Result<std::vector<StepSeries>> EvalRangeAggregation(const ql::RangeAggregationE
       post.push_back(std::move(*s));
     }
   }
-  const bool no_labels = grouping && !grouping->without && grouping->labels.empty();
-
+  const size_t n_steps = ctx.steps.size();
+  const StepWindows windows(ctx.steps, range.range_ns, range.offset_ns);
+  Extraction x;
+  x.expr = &expr;
+  x.grouping = grouping;
+  x.no_labels = grouping && !grouping->without && grouping->labels.empty();
+  // count/rate/bytes without unwrap: per-step totals (difference arrays)
+  // instead of materialised samples.
+  x.additive = !range.unwrap && IsAdditive(expr.op);
+  x.required = &required;
+  x.stages = &*stages;
+  x.unwrap = unwrap ? &*unwrap : nullptr;
+  x.post = &post;
+  x.windows = &windows;
+  x.n_steps = n_steps;
   const int64_t first = ctx.steps.front(), last = ctx.steps.back();
-  const int64_t from = first - range.offset_ns - range.range_ns + 1;  // window is left-open
-  const int64_t through = last - range.offset_ns + 1;                 // and right-closed
-  auto streams = ctx.querier->SelectStreams(ctx.tenant, range.selector->matchers, from, through);
+  x.from = first - range.offset_ns - range.range_ns + 1;  // window is left-open
+  x.through = last - range.offset_ns + 1;                 // and right-closed
+  x.deadline_mono_ns = ctx.deadline_mono_ns;
+  auto streams = ctx.querier->SelectStreams(ctx.tenant, range.selector->matchers, x.from, x.through);
   if (!streams.ok()) return streams.status();
 
-  struct Task {
-    const StreamSources* stream;
-    EntrySource* source;
-    ScanHints hints;
-  };
   std::vector<Task> tasks;
   for (const auto& s : *streams) {
     ScanHints h = DeriveScanHints(*range.selector, *s.labels);
     for (const auto& src : s.sources) {
-      if (src->MaxTime() < from || src->MinTime() >= through) continue;
+      if (src->MaxTime() < x.from || src->MinTime() >= x.through) continue;
       tasks.push_back({&s, src.get(), h});
     }
   }
 
   std::mutex mu;
-  std::map<std::string, SeriesSamples> all;  // guarded by mu
-  Status first_error;                        // guarded by mu
+  std::map<std::string, SeriesAcc> all;  // guarded by mu
+  Status first_error;                    // guarded by mu
   ctx.pool->ParallelFor(tasks.size(), [&](size_t ti) {
     const Task& task = tasks[ti];
     QueryStats stats;
-    log::Pipeline pipeline(*stages);
-    log::StreamPipeline& sp = pipeline.ForStream(*task.stream->labels);
-    // LabelsResult (cached by the builder) -> its series: one hash lookup per
-    // sample instead of building and comparing label strings.
-    std::unordered_map<const void*, SeriesSamples*> key_cache;
-    // Holds every keyed result alive so its address cannot be reused by
-    // another label set after the builder evicts it from its own cache.
-    std::vector<std::shared_ptr<const log::LabelsResult>> key_owners;
-    std::map<std::string, SeriesSamples> local;
-    auto it = task.source->Open(from, through, iter::Direction::kForward, task.hints, &stats);
-    Status st = it.ok() ? Status() : it.status();
-    std::vector<Label> metadata;
-    size_t n = 0;
-    while (st.ok() && (*it)->Next()) {
-      const iter::EntryRef& e = (*it)->At();
-      if (++n % 4096 == 0 && ctx.deadline_mono_ns &&
-          common::Clock::Real()->MonotonicNanos() > ctx.deadline_mono_ns) {
-        st = Status::Timeout("query timed out");
-        break;
-      }
-      metadata.assign(e.metadata.begin(), e.metadata.end());
-      std::string_view line = e.line;
-      if (!sp.ProcessNoLabels(e.timestamp_ns, &line, &metadata)) continue;
-      log::LabelsBuilder& b = sp.builder();
-      double value = UsesBytes(expr.op) ? static_cast<double>(line.size()) : 1.0;
-      if (unwrap) {
-        auto v = unwrap->Extract(b);
-        if (!v) continue;
-        value = *v;
-        bool keep = true;
-        for (const auto& f : post) {
-          std::string_view l2 = line;
-          if (!f->Process(e.timestamp_ns, l2, b)) {
-            keep = false;
-            break;
-          }
-        }
-        if (!keep) continue;
-      }
-      auto res = b.Result();
-      auto cached = key_cache.find(res.get());
-      if (cached == key_cache.end()) {
-        Labels out;
-        // An erroring sample keeps all its labels whatever the grouping, so
-        // the error surfaces (Loki's GroupedLabels). A json/logfmt parser
-        // whose labels nothing reads is not run at all (required labels), so
-        // `sum(count_over_time({…} | json [5m]))` raises no error, as in Loki.
-        if (b.HasErr() || !grouping) {
-          out = res->labels;
-          if (unwrap && !b.HasErr()) {
-            std::vector<Label> v;
-            for (const auto& l : out.pairs()) {
-              if (l.name != unwrap->label()) v.push_back(l);
-            }
-            out = Labels(std::move(v));
-          }
-        } else if (!no_labels) {
-          out = Group(res->labels, *grouping);
-          // Loki's LabelExtractorWithStages adds the unwrapped label to a
-          // `without` list: it never survives as a series label.
-          if (unwrap && grouping->without) {
-            std::vector<Label> v;
-            for (const auto& l : out.pairs()) {
-              if (l.name != unwrap->label()) v.push_back(l);
-            }
-            out = Labels(std::move(v));
-          }
-        }
-        auto& ss = local[out.ToString()];
-        if (ss.labels.empty()) ss.labels = std::move(out);
-        cached = key_cache.emplace(res.get(), &ss).first;  // std::map nodes are stable
-        key_owners.push_back(res);
-      }
-      cached->second->samples.push_back({e.timestamp_ns, value});
-    }
-    if (st.ok() && it.ok()) st = (*it)->status();
+    TaskSeries series(x);
+    Status st = ScanSizes(x, task, &series, &stats);
+    if (st.code() == common::StatusCode::kNotFound) st = ScanEntries(x, task, &series, &stats);
     std::lock_guard<std::mutex> l(mu);
     ctx.stats->Merge(stats);
     if (!st.ok()) {
       if (first_error.ok()) first_error = st;
       return;
     }
-    for (auto& [k, ss] : local) {
+    for (auto& [k, ss] : series.local()) {
       auto& dst = all[k];
-      if (dst.samples.empty()) dst.labels = std::move(ss.labels);
+      if (!dst.init) {
+        dst = std::move(ss);
+        continue;
+      }
+      if (dst.totals) dst.totals->Merge(*ss.totals);
       dst.samples.insert(dst.samples.end(), ss.samples.begin(), ss.samples.end());
     }
   });
   if (!first_error.ok()) return first_error;
 
-  const size_t n_steps = ctx.steps.size();
   std::vector<StepSeries> out;
   if (expr.op == ql::RangeOp::kAbsentOverTime) {
     StepSeries s{AbsentLabels(*range.selector), std::vector<double>(n_steps, 1.0),
@@ -364,6 +536,11 @@ Result<std::vector<StepSeries>> EvalRangeAggregation(const ql::RangeAggregationE
 
   for (auto& [_, ss] : all) {
     if (ss.labels.Get("__error__")) return PipelineError(ss.labels);
+    if (ss.totals) {
+      StepSeries s = FromTotals(expr, ss, n_steps);
+      if (std::any_of(s.has.begin(), s.has.end(), [](uint8_t h) { return h; })) out.push_back(std::move(s));
+      continue;
+    }
     auto& v = ss.samples;
     std::stable_sort(v.begin(), v.end(), [](const Sample& a, const Sample& b) { return a.ts < b.ts; });
     StepSeries s{std::move(ss.labels), std::vector<double>(n_steps, 0.0),

@@ -108,6 +108,44 @@ class ChunkSource final : public EntrySource {
     return (*chunk)->NewIterator(opts);
   }
 
+  // Decodes only the entries column of the blocks overlapping the range;
+  // declines (false) when two of them overlap in time, since only the
+  // iterator's merge drops duplicates across blocks.
+  Result<bool> ScanEntrySizes(int64_t from, int64_t through, QueryStats* stats,
+                              const logql::EntrySizesFn& fn) override {
+    std::string where = "chunk " + std::to_string(ref_.id) + " (file " +
+                        std::to_string(ref_.file_id) + " @" + std::to_string(ref_.offset) + ")";
+    auto chunk = chunk::Chunk::OpenLazy(
+        ref_.length,
+        [store = store_, ref = ref_, stats](uint64_t offset, uint64_t length) {
+          auto got = store->ReadRange(ref, offset, length);
+          if (got.ok()) stats->compressed_bytes += got->size();
+          return got;
+        },
+        where);
+    if (!chunk.ok()) return chunk.status();
+    std::vector<size_t> selected;
+    for (size_t i = 0; i < (*chunk)->BlockCount(); ++i) {
+      const chunk::BlockMeta& m = (*chunk)->Block(i);
+      if (m.max_ts >= from && m.min_ts < through) selected.push_back(i);
+    }
+    std::sort(selected.begin(), selected.end(), [&](size_t a, size_t b) {
+      return (*chunk)->Block(a).min_ts < (*chunk)->Block(b).min_ts;
+    });
+    for (size_t k = 1; k < selected.size(); ++k) {
+      if ((*chunk)->Block(selected[k]).min_ts <= (*chunk)->Block(selected[k - 1]).max_ts) return false;
+    }
+    chunk::DecodedBlock block;
+    for (size_t i : selected) {
+      const chunk::BlockMeta& m = (*chunk)->Block(i);
+      stats->decompressed_lines += m.entry_count;
+      stats->decompressed_bytes += m.line_bytes;
+      SKALD_RETURN_IF_ERROR((*chunk)->DecodeBlockEntries(i, &block));
+      fn(logql::EntrySizes{block.timestamps, block.line_offsets});
+    }
+    return true;
+  }
+
  private:
   store::ChunkStore* store_;
   store::ChunkRef ref_;
@@ -152,6 +190,21 @@ class HeadSource final : public EntrySource {
                        return a.timestamp_ns < b.timestamp_ns;
                      });
     return iter::NewVectorEntryIterator(labels_, std::move(selected), direction);
+  }
+
+  Result<bool> ScanEntrySizes(int64_t from, int64_t through, QueryStats* stats,
+                              const logql::EntrySizesFn& fn) override {
+    std::vector<int64_t> ts;
+    std::vector<uint32_t> offsets{0};
+    for (const auto& e : entries_) {
+      if (e.timestamp_ns < from || e.timestamp_ns >= through) continue;
+      ++stats->head_chunk_lines;
+      stats->head_chunk_bytes += e.line.size();
+      ts.push_back(e.timestamp_ns);
+      offsets.push_back(offsets.back() + static_cast<uint32_t>(e.line.size()));
+    }
+    if (!ts.empty()) fn(logql::EntrySizes{ts, offsets});
+    return true;
   }
 
  private:

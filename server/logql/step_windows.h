@@ -1,0 +1,57 @@
+// StepWindows and StepTotals: the additive side of range aggregations.
+//
+// A sample at time ts lies in the window (t − range − offset, t − offset] of
+// every evaluation step t with ts + offset <= t < ts + offset + range: a
+// contiguous run of steps. StepWindows finds that run in O(1) for evenly
+// spaced steps (binary search otherwise). StepTotals keeps, per series, the
+// number of samples and their byte total at every step as difference arrays,
+// so each sample costs O(1) whatever the range/step ratio and totals from
+// different tasks merge by adding arrays (count_over_time, rate, bytes_*).
+//
+// Both are plain values: thread-compatible (one StepTotals per task).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace skald::server::logql {
+
+class StepWindows {
+ public:
+  // `steps` ascending and non-empty; range_ns > 0.
+  StepWindows(std::vector<int64_t> steps, int64_t range_ns, int64_t offset_ns);
+
+  // The steps [*lo, *hi] whose window holds `ts`; false when there is none.
+  bool Covering(int64_t ts, size_t* lo, size_t* hi) const;
+  size_t size() const { return steps_.size(); }
+
+ private:
+  std::vector<int64_t> steps_;
+  int64_t range_ns_;
+  int64_t offset_ns_;
+  int64_t step_ns_ = 0;  // > 0 when steps are evenly spaced (arithmetic lookup)
+};
+
+class StepTotals {
+ public:
+  explicit StepTotals(size_t n_steps) : count_(n_steps + 1, 0), bytes_(n_steps + 1, 0) {}
+
+  // One sample of `bytes` line bytes in steps [lo, hi] (hi < n_steps).
+  void Add(size_t lo, size_t hi, int64_t bytes) {
+    ++count_[lo];
+    --count_[hi + 1];
+    bytes_[lo] += bytes;
+    bytes_[hi + 1] -= bytes;
+  }
+  // Adds `other` (same number of steps).
+  void Merge(const StepTotals& other);
+  // Per-step sample counts and byte totals (each n_steps long).
+  void Totals(std::vector<int64_t>* counts, std::vector<int64_t>* bytes) const;
+
+ private:
+  std::vector<int64_t> count_;  // difference arrays, n_steps + 1 long
+  std::vector<int64_t> bytes_;
+};
+
+}  // namespace skald::server::logql

@@ -1,0 +1,78 @@
+#include "server/logql/step_windows.h"
+
+#include <doctest/doctest.h>
+
+#include <vector>
+
+namespace skald::server::logql {
+namespace {
+
+// Brute force: steps whose window (t - range - off, t - off] holds ts.
+std::vector<size_t> Expected(const std::vector<int64_t>& steps, int64_t range, int64_t off, int64_t ts) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (steps[i] - range - off < ts && ts <= steps[i] - off) out.push_back(i);
+  }
+  return out;
+}
+
+std::vector<size_t> Got(const StepWindows& w, int64_t ts) {
+  size_t lo = 0, hi = 0;
+  std::vector<size_t> out;
+  if (!w.Covering(ts, &lo, &hi)) return out;
+  for (size_t i = lo; i <= hi; ++i) out.push_back(i);
+  return out;
+}
+
+TEST_CASE("step windows: a window holds its right edge and not its left edge") {
+  StepWindows w({100, 110, 120}, 10, 0);
+  CHECK(Got(w, 100) == std::vector<size_t>{0});
+  CHECK(Got(w, 90) == std::vector<size_t>{});
+  CHECK(Got(w, 91) == std::vector<size_t>{0});
+  CHECK(Got(w, 101) == std::vector<size_t>{1});
+  CHECK(Got(w, 121) == std::vector<size_t>{});
+}
+
+TEST_CASE("step windows: overlapping windows (range > step) give a run of steps") {
+  StepWindows w({100, 110, 120, 130}, 25, 0);
+  CHECK(Got(w, 100) == std::vector<size_t>{0, 1, 2});
+  CHECK(Got(w, 121) == std::vector<size_t>{3});
+}
+
+TEST_CASE("step windows: arithmetic and binary-search lookups agree with brute force") {
+  const std::vector<std::vector<int64_t>> step_sets = {
+      {1000, 1060, 1120, 1180, 1240}, {1000, 1001, 1050, 1300}, {500}, {-200, -100, 0, 100}};
+  for (const auto& steps : step_sets) {
+    for (int64_t range : {1, 7, 60, 61, 300}) {
+      for (int64_t off : {0, 13, -40}) {
+        StepWindows w(steps, range, off);
+        for (int64_t ts = steps.front() - 400; ts <= steps.back() + 400; ++ts) {
+          INFO("ts=" << ts << " range=" << range << " off=" << off);
+          REQUIRE(Got(w, ts) == Expected(steps, range, off, ts));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("step windows: timestamps near the int64 limits do not overflow") {
+  StepWindows w({0, 10}, 5, 0);
+  size_t lo = 0, hi = 0;
+  CHECK_FALSE(w.Covering(INT64_MAX, &lo, &hi));
+  CHECK_FALSE(w.Covering(INT64_MIN, &lo, &hi));
+}
+
+TEST_CASE("step totals: difference arrays give per-step counts and bytes, and merge") {
+  StepTotals a(4), b(4);
+  a.Add(0, 1, 10);
+  a.Add(1, 3, 5);
+  b.Add(3, 3, 7);
+  a.Merge(b);
+  std::vector<int64_t> counts, bytes;
+  a.Totals(&counts, &bytes);
+  CHECK(counts == std::vector<int64_t>{1, 2, 1, 2});
+  CHECK(bytes == std::vector<int64_t>{10, 15, 5, 12});
+}
+
+}  // namespace
+}  // namespace skald::server::logql
