@@ -186,11 +186,15 @@ std::unique_ptr<EntryIterator> NewBlocksIterator(std::string labels,
   // decoded only when the reader gets to its run.
   std::vector<std::unique_ptr<EntryIterator>> runs;
   std::vector<std::unique_ptr<EntryIterator>> run;
+  std::vector<int64_t> run_bounds;  // each block's first timestamp in `direction`
   int64_t run_edge = 0;  // forward: max max_ts of the run; backward: min min_ts
   auto close_run = [&] {
     if (run.size() == 1) runs.push_back(std::move(run.front()));
-    if (run.size() > 1) runs.push_back(iter::NewMergeEntryIterator(std::move(run), direction));
+    if (run.size() > 1) {
+      runs.push_back(iter::NewMergeEntryIterator(std::move(run), direction, std::move(run_bounds)));
+    }
     run.clear();
+    run_bounds.clear();
   };
   for (BlockSource& b : blocks) {
     const bool overlaps = !run.empty() && (forward ? b.meta.min_ts <= run_edge : b.meta.max_ts >= run_edge);
@@ -199,6 +203,7 @@ std::unique_ptr<EntryIterator> NewBlocksIterator(std::string labels,
       run_edge = forward ? b.meta.max_ts : b.meta.min_ts;
     }
     run_edge = forward ? std::max(run_edge, b.meta.max_ts) : std::min(run_edge, b.meta.min_ts);
+    run_bounds.push_back(forward ? b.meta.min_ts : b.meta.max_ts);
     run.push_back(std::make_unique<BlockEntryIterator>(stream, std::move(b.decode), from_ns,
                                                        through_ns, direction, needles));
   }

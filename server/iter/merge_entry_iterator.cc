@@ -19,17 +19,25 @@ uint64_t ContentHash(const EntryRef& e) {
 
 class MergeEntryIterator final : public EntryIterator {
  public:
-  MergeEntryIterator(std::vector<std::unique_ptr<EntryIterator>> children, Direction direction)
-      : children_(std::move(children)), forward_(direction == Direction::kForward) {}
+  MergeEntryIterator(std::vector<std::unique_ptr<EntryIterator>> children, Direction direction,
+                     std::vector<int64_t> bounds)
+      : children_(std::move(children)),
+        forward_(direction == Direction::kForward),
+        bounds_(std::move(bounds)) {
+    order_.resize(children_.size());
+    for (size_t i = 0; i < order_.size(); ++i) order_[i] = i;
+    if (!bounds_.empty()) {
+      std::stable_sort(order_.begin(), order_.end(), [&](size_t a, size_t b) {
+        return forward_ ? bounds_[a] < bounds_[b] : bounds_[a] > bounds_[b];
+      });
+    }
+  }
 
   bool Next() override {
-    if (!primed_) {
-      primed_ = true;
-      for (size_t i = 0; i < children_.size(); ++i) Advance(i);
-    }
     while (status_.ok()) {
       if (current_ != kNone) Advance(current_);
       current_ = kNone;
+      PrimeNeeded();
       if (heap_.empty() || !status_.ok()) return false;
       std::pop_heap(heap_.begin(), heap_.end(), Cmp{this});
       current_ = heap_.back();
@@ -64,6 +72,21 @@ class MergeEntryIterator final : public EntryIterator {
     return a > b;
   }
 
+  // Starts every child not started yet that may yield an entry at or before
+  // the heap's best one (all of them without bounds, or when the heap is
+  // empty), best bound first.
+  void PrimeNeeded() {
+    while (next_unprimed_ < order_.size()) {
+      const size_t c = order_[next_unprimed_];
+      if (!bounds_.empty() && !heap_.empty()) {
+        const int64_t best = children_[heap_.front()]->At().timestamp_ns;
+        if (forward_ ? bounds_[c] > best : bounds_[c] < best) return;
+      }
+      ++next_unprimed_;
+      Advance(c);
+    }
+  }
+
   void Advance(size_t i) {
     EntryIterator& child = *children_[i];
     if (child.Next()) {
@@ -91,7 +114,9 @@ class MergeEntryIterator final : public EntryIterator {
 
   std::vector<std::unique_ptr<EntryIterator>> children_;
   const bool forward_;
-  bool primed_ = false;
+  const std::vector<int64_t> bounds_;  // empty, or one per child
+  std::vector<size_t> order_;         // children by bound, best first
+  size_t next_unprimed_ = 0;          // into order_
   std::vector<size_t> heap_;
   size_t current_ = kNone;
   common::Status status_;
@@ -103,8 +128,10 @@ class MergeEntryIterator final : public EntryIterator {
 }  // namespace
 
 std::unique_ptr<EntryIterator> NewMergeEntryIterator(
-    std::vector<std::unique_ptr<EntryIterator>> children, Direction direction) {
-  return std::make_unique<MergeEntryIterator>(std::move(children), direction);
+    std::vector<std::unique_ptr<EntryIterator>> children, Direction direction,
+    std::vector<int64_t> bounds) {
+  if (!bounds.empty() && bounds.size() != children.size()) bounds.clear();
+  return std::make_unique<MergeEntryIterator>(std::move(children), direction, std::move(bounds));
 }
 
 }  // namespace skald::server::iter

@@ -19,7 +19,12 @@ namespace skald::server::iter {
 
 // Takes ownership of the children. A child's error stops the merge and is
 // reported by status(). With no children the result is empty.
+// `bounds`, optional, one per child: the first timestamp child i can yield in
+// `direction` (its minimum forward, its maximum backward). With bounds a
+// child is started (its first Next(), e.g. a block decode) only once the
+// merge reaches its bound, so a reader that stops early never touches it.
 std::unique_ptr<EntryIterator> NewMergeEntryIterator(
-    std::vector<std::unique_ptr<EntryIterator>> children, Direction direction);
+    std::vector<std::unique_ptr<EntryIterator>> children, Direction direction,
+    std::vector<int64_t> bounds = {});
 
 }  // namespace skald::server::iter

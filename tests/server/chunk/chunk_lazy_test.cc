@@ -205,3 +205,37 @@ TEST_CASE("block search handles empty lines and an empty range") {
   CHECK(Find(b, {"x"}, 3, 4).empty());
   CHECK(Find(b, {"x"}, 2, 2).empty());
 }
+
+TEST_CASE("blocks overlapping in time are merged run by run, not all at once") {
+  ChunkOptions o;
+  o.block_bytes = 1024;
+  o.block.codec = Codec::kZstd;
+  ChunkBuilder b("{app=\"api\"}", o);
+  for (int i = 0; i < 300; ++i) REQUIRE(b.Append({1000 + 2 * i, "in order " + std::to_string(i), {}}).ok());
+  // Late entries among the oldest ones: a block overlapping the first blocks.
+  for (int i = 0; i < 40; ++i) REQUIRE(b.Append({1001 + 2 * i, "late " + std::to_string(i), {}}).ok());
+  auto bytes = b.Encode();
+  REQUIRE(bytes.ok());
+  auto c = Chunk::Open(*bytes, "x");
+  REQUIRE(c.ok());
+  REQUIRE((*c)->BlockCount() >= 3);
+  for (auto dir : {Direction::kForward, Direction::kBackward}) {
+    ChunkIteratorOptions opts;
+    opts.direction = dir;
+    auto got = ReadAll(**c, opts);
+    REQUIRE(got.size() == 340);
+    for (size_t i = 1; i < got.size(); ++i) {
+      if (dir == Direction::kForward) CHECK(got[i - 1].timestamp_ns < got[i].timestamp_ns);
+      else CHECK(got[i - 1].timestamp_ns > got[i].timestamp_ns);
+    }
+  }
+  // The newest entry needs only the newest block, although older blocks overlap.
+  size_t decoded = 0;
+  ChunkIteratorOptions opts;
+  opts.direction = Direction::kBackward;
+  opts.on_decode = [&](const BlockMeta&) { ++decoded; };
+  auto it = (*c)->NewIterator(opts);
+  REQUIRE(it->Next());
+  CHECK(it->At().timestamp_ns == 1598);
+  CHECK(decoded == 1);
+}

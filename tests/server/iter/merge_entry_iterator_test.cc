@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 using namespace skald::server::iter;
 using skald::common::Entry;
 using skald::common::Label;
@@ -93,4 +95,52 @@ TEST_CASE("merge of no children is empty") {
   auto m = NewMergeEntryIterator({}, Direction::kForward);
   CHECK_FALSE(m->Next());
   CHECK(m->status().ok());
+}
+
+namespace {
+// Records whether its first Next() happened.
+class StartProbe final : public EntryIterator {
+ public:
+  StartProbe(std::vector<Entry> es, Direction d, bool* started)
+      : in_(NewVectorEntryIterator("{a=\"1\"}", std::move(es), d)), started_(started) {}
+  bool Next() override {
+    *started_ = true;
+    return in_->Next();
+  }
+  const EntryRef& At() const override { return in_->At(); }
+  std::string_view Labels() const override { return in_->Labels(); }
+  uint64_t StreamHash() const override { return in_->StreamHash(); }
+  Status status() const override { return in_->status(); }
+
+ private:
+  std::unique_ptr<EntryIterator> in_;
+  bool* started_;
+};
+}  // namespace
+
+TEST_CASE("merge with bounds starts a child only when the merge reaches its bound") {
+  for (auto d : {Direction::kForward, Direction::kBackward}) {
+    const bool fwd = d == Direction::kForward;
+    bool started[3] = {false, false, false};
+    std::vector<std::unique_ptr<EntryIterator>> v;
+    // Child 0 spans 10..50, child 1 overlaps it (40..45, with a duplicate of
+    // 40), child 2 is far away (100..110).
+    v.push_back(std::make_unique<StartProbe>(std::vector<Entry>{{10, "a", {}}, {40, "x", {}}, {50, "b", {}}}, d, &started[0]));
+    v.push_back(std::make_unique<StartProbe>(std::vector<Entry>{{40, "x", {}}, {45, "c", {}}}, d, &started[1]));
+    v.push_back(std::make_unique<StartProbe>(std::vector<Entry>{{100, "d", {}}, {110, "e", {}}}, d, &started[2]));
+    std::vector<int64_t> bounds = fwd ? std::vector<int64_t>{10, 40, 100} : std::vector<int64_t>{50, 45, 110};
+    auto m = NewMergeEntryIterator(std::move(v), d, bounds);
+    REQUIRE(m->Next());
+    CHECK(m->At().timestamp_ns == (fwd ? 10 : 110));
+    // Only the child holding the first entry (and none behind it) has started.
+    CHECK(started[0] == fwd);
+    CHECK(started[1] == false);
+    CHECK(started[2] == !fwd);
+    std::vector<int64_t> rest{m->At().timestamp_ns};
+    while (m->Next()) rest.push_back(m->At().timestamp_ns);
+    CHECK(m->status().ok());
+    std::vector<int64_t> want{10, 40, 45, 50, 100, 110};  // the duplicate 40 once
+    if (!fwd) std::reverse(want.begin(), want.end());
+    CHECK(rest == want);
+  }
 }
