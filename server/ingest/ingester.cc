@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "common/time.h"
@@ -223,7 +224,8 @@ void Ingester::FlushLoop() {
   std::unique_lock<std::mutex> lock(loop_mu_);
   int64_t wait = options_.flush_check_period_ns;
   if (options_.max_head_memory_bytes > 0) wait = std::min(wait, options_.memory_check_period_ns);
-  int64_t last_due = clock_->MonotonicNanos();
+  // The loop's own cadence is real time (as the wait is), whatever clock_ is.
+  auto last_due = std::chrono::steady_clock::now();
   while (!stopping_) {
     loop_cv_.wait_for(lock, std::chrono::nanoseconds(wait));
     if (stopping_) break;
@@ -232,8 +234,8 @@ void Ingester::FlushLoop() {
       Status s = EnforceMemoryBudget();
       if (!s.ok()) spdlog::error("flush for memory failed: {}", s.ToString());
     }
-    if (clock_->MonotonicNanos() - last_due >= options_.flush_check_period_ns) {
-      last_due = clock_->MonotonicNanos();
+    if (std::chrono::steady_clock::now() - last_due >= std::chrono::nanoseconds(options_.flush_check_period_ns)) {
+      last_due = std::chrono::steady_clock::now();
       Status s = FlushDue();
       if (!s.ok()) spdlog::error("flush failed: {}", s.ToString());
     }
