@@ -642,7 +642,7 @@ Result<std::vector<Matcher>> ParseMatchers(std::string_view query, bool validate
   auto e = Parse(query, validate);
   if (!e.ok()) return e.status();
   if ((*e)->kind() != ExprKind::kLogSelector || !(*e)->As<LogSelectorExpr>().stages.empty()) {
-    return Status::InvalidArgument("only label matchers is supported");
+    return Status::InvalidArgument("only label matchers are supported");
   }
   return (*e)->As<LogSelectorExpr>().matchers;
 }

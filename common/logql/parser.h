@@ -34,7 +34,7 @@ Result<std::unique_ptr<LogSelectorExpr>> ParseLogSelector(std::string_view query
 
 // Parses a pure stream selector (`{a="b", c=~"d.*"}`), as /series match[],
 // /labels query and the agent's match stage need. Anything else fails with
-// `only label matchers is supported`; validation as ParseLogSelector.
+// `only label matchers are supported`; validation as ParseLogSelector.
 Result<std::vector<Matcher>> ParseMatchers(std::string_view query, bool validate = true);
 
 }  // namespace skald::common::logql

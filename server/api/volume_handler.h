@@ -96,7 +96,7 @@ struct VolumeBucket {
 };
 
 // Loki's grouping for `query` and `targetLabels`. InvalidArgument for a bad
-// selector (parse error text, or `only label matchers is supported`).
+// selector (parse error text, or `only label matchers are supported`).
 common::Result<VolumeGrouping> MakeVolumeGrouping(std::string_view query,
                                                   const std::vector<std::string>& target_labels,
                                                   bool by_labels);

@@ -127,7 +127,7 @@ TEST_CASE("ParseMatchers accepts only a bare selector") {
   REQUIRE(m.ok());
   CHECK(m->size() == 2);
   CHECK(ParseMatchers(R"({a="b"} |= "x")").status().message() ==
-        "only label matchers is supported");
+        "only label matchers are supported");
   CHECK_FALSE(ParseMatchers(R"(app="web")").ok());
 }
 
