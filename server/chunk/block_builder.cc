@@ -83,7 +83,10 @@ common::Status BlockBuilder::Build(const HeadBlock& head, std::string* block, st
   for (const HeadBlock::Row& r : rows) {
     std::string_view line = head.Line(r);
     lines_.append(line);
-    ForEachLineToken(line, [&bloom_](std::string_view t) { bloom_.AddKey(t); });
+    ForEachLineToken(line, [&bloom_](std::string_view t) {
+      bloom_.AddKey(t);
+      if (t.size() >= kGramBytes) ForEachTokenGram(t, [&bloom_](std::string_view k) { bloom_.AddKey(k); });
+    });
   }
   // Marks blocks with escaped text (see kEscapedBlockKey): one memchr over
   // the whole lines column.
@@ -129,7 +132,7 @@ common::Status BlockBuilder::Build(const HeadBlock& head, std::string* block, st
   crc = common::crc32c::Extend(crc, h + kBlockHeaderBytes, block->size() - start - kBlockHeaderBytes);
   common::EncodeFixed32(h + kBlockCrcOffset, common::crc32c::Mask(crc));
 
-  bloom_.Finish(bloom);
+  bloom_.Finish(bloom, kBloomHasGrams);
   meta->min_ts = rows.front().timestamp_ns;
   meta->max_ts = rows.back().timestamp_ns;
   meta->entry_count = static_cast<uint32_t>(rows.size());

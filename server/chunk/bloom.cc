@@ -34,12 +34,12 @@ void BloomBuilder::Grow() {
   }
 }
 
-void BloomBuilder::Finish(std::string* out) {
+void BloomBuilder::Finish(std::string* out, uint8_t flags) {
   size_t nbits = std::max(kMinBloomBits, count_ * kBloomBitsPerKey);
   size_t nbytes = (nbits + 7) / 8;
   nbits = nbytes * 8;
   size_t start = out->size();
-  out->push_back(static_cast<char>(kBloomProbes));
+  out->push_back(static_cast<char>(kBloomProbes | (flags & kBloomFlagMask)));
   out->resize(start + 1 + nbytes, '\0');
   auto* bits = reinterpret_cast<unsigned char*>(out->data() + start + 1);
   for (uint64_t h : table_) {
@@ -64,8 +64,10 @@ common::Result<Bloom> Bloom::Parse(std::string_view bytes, std::string_view wher
     return common::Status::Corruption("bloom checksum mismatch", where);
   }
   Bloom b;
-  b.probes_ = static_cast<uint8_t>(bytes[0]);
-  if (b.probes_ == 0 || b.probes_ > 30) return common::Status::Corruption("bloom probe count", where);
+  const auto head = static_cast<uint8_t>(bytes[0]);
+  b.flags_ = head & kBloomFlagMask;
+  b.probes_ = head & static_cast<uint8_t>(~kBloomFlagMask);
+  if (b.probes_ == 0 || b.probes_ > 30 || (head & 0x60) != 0) return common::Status::Corruption("bloom probe count", where);
   b.bits_ = bytes.substr(1, body - 1);
   return b;
 }

@@ -21,6 +21,12 @@ namespace skald::server::chunk {
 
 uint64_t BloomHash(std::string_view key);
 
+// Flags in the high bits of a bloom's first byte (the low 5 bits are the
+// probe count). kBloomHasGrams: the writer indexed token grams (tokenizer.h),
+// so a reader may prune by them; blooms without it never hold grams.
+inline constexpr uint8_t kBloomHasGrams = 0x80;
+inline constexpr uint8_t kBloomFlagMask = 0x80;
+
 class BloomBuilder {
  public:
   BloomBuilder() = default;
@@ -31,8 +37,9 @@ class BloomBuilder {
   // Remembers a key hash once (an open-addressing set: repeated tokens, the
   // common case in logs, cost one probe and no memory).
   void AddHash(uint64_t h);
-  // Appends the encoded filter to `*out` and clears the builder.
-  void Finish(std::string* out);
+  // Appends the encoded filter with `flags` (kBloom* below) to `*out` and
+  // clears the builder.
+  void Finish(std::string* out, uint8_t flags = 0);
 
  private:
   void Grow();
@@ -52,9 +59,11 @@ class Bloom {
   bool MayContain(std::string_view key) const { return MayContainHash(BloomHash(key)); }
   bool MayContainHash(uint64_t h) const;
   size_t BitCount() const { return bits_.size() * 8; }
+  bool HasGrams() const { return (flags_ & kBloomHasGrams) != 0; }
 
  private:
   uint8_t probes_ = 0;
+  uint8_t flags_ = 0;
   std::string_view bits_;
 };
 

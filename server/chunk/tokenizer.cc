@@ -23,6 +23,24 @@ std::vector<std::string_view> NeedleTokens(std::string_view needle) {
   return out;
 }
 
+std::vector<GramAlternatives> NeedleGramRuns(std::string_view needle) {
+  std::vector<GramAlternatives> out;
+  size_t i = 0;
+  while (i < needle.size()) {
+    while (i < needle.size() && !IsTokenByte(static_cast<unsigned char>(needle[i]))) ++i;
+    size_t start = i;
+    while (i < needle.size() && IsTokenByte(static_cast<unsigned char>(needle[i]))) ++i;
+    std::string_view run = needle.substr(start, i - start);
+    if (run.size() < kMinGramRunBytes) continue;
+    GramAlternatives alts(kGramStride);
+    for (size_t r = 0; r < kGramStride; ++r) {
+      ForEachTokenGram(run.substr(r), [&](std::string_view k) { alts[r].emplace_back(k); });
+    }
+    out.push_back(std::move(alts));
+  }
+  return out;
+}
+
 std::string MetadataKey(std::string_view name, std::string_view value) {
   std::string key;
   key.reserve(name.size() + 1 + value.size());

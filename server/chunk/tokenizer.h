@@ -7,6 +7,16 @@
 // kMinTokenBytes are not indexed. So `trace_id=4bf92f35 user-9f3c` yields
 // "trace", "4bf92f35", "user", "9f3c"... ("id" is too short).
 //
+// Token grams: for each line token of at least kGramBytes, the kGramBytes-long
+// substrings starting at offsets 0, kGramStride, 2*kGramStride, ... of the
+// token (key: 0x02 + the bytes). A needle run R (maximal token bytes inside
+// the needle) sits in some line token T at an unknown offset a; for the one
+// r in [0, kGramStride) with a + r aligned, the grams of T starting at
+// a + r, a + r + kGramStride, ... that fit in R are all indexed. So a block
+// can hold R only if, for some r, every gram R[r + k*kGramStride, +kGramBytes)
+// is in its bloom (NeedleGramRuns). This prunes `|= "<trace id>"`, which
+// token blooms cannot: a bare id may be part of a longer line token.
+//
 // Metadata keys: `name=value` for each structured-metadata pair. They never
 // collide with line tokens, which contain no '='.
 //
@@ -16,6 +26,7 @@
 // tokens. NeedleTokens returns only the safe ones. Stateless; thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +35,23 @@ namespace skald::server::chunk {
 
 inline bool IsTokenByte(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+inline constexpr size_t kGramBytes = 8;
+inline constexpr size_t kGramStride = 8;
+// Needle runs shorter than this give no gram pruning (some alignment would
+// have no whole gram inside the run).
+inline constexpr size_t kMinGramRunBytes = kGramBytes + kGramStride - 1;
+
+// Calls fn(std::string_view key) for every gram key of one line token.
+template <typename Fn>
+void ForEachTokenGram(std::string_view token, Fn&& fn) {
+  char key[1 + kGramBytes];
+  key[0] = '\x02';
+  for (size_t p = 0; p + kGramBytes <= token.size(); p += kGramStride) {
+    std::copy_n(token.data() + p, kGramBytes, key + 1);
+    fn(std::string_view(key, sizeof key));
+  }
 }
 
 // Calls fn(std::string_view token) for every indexable token of `line`.
@@ -45,6 +73,13 @@ void ForEachLineToken(std::string_view line, Fn&& fn) {
 // example a needle that is a single run, like a bare trace id): then the
 // bloom cannot prune a `|= needle` filter.
 std::vector<std::string_view> NeedleTokens(std::string_view needle);
+
+// For each token run of `needle` of at least kMinGramRunBytes: its
+// alternatives, one per alignment r in [0, kGramStride), each the gram keys
+// a block's bloom must all hold (see "Token grams"). A block can hold the
+// needle only if, for every run, some alternative is held in full.
+using GramAlternatives = std::vector<std::vector<std::string>>;
+std::vector<GramAlternatives> NeedleGramRuns(std::string_view needle);
 
 // Bloom key present in every block holding a line with a backslash. JSON and
 // logfmt values are delimited by non-token bytes in the line, so a value a

@@ -29,6 +29,47 @@ std::vector<std::string> RequiredBloomKeys(const ScanHints& hints) {
   return keys;
 }
 
+// Gram alternatives of every `|=` needle run (tokenizer.h "Token grams"),
+// as bloom hashes: [run][alignment][gram].
+using GramHashes = std::vector<std::vector<std::vector<uint64_t>>>;
+
+GramHashes NeedleGramHashes(const ScanHints& hints) {
+  GramHashes out;
+  for (const auto& needle : hints.line_contains) {
+    for (const auto& alts : chunk::NeedleGramRuns(needle)) {
+      auto& run = out.emplace_back();
+      for (const auto& keys : alts) {
+        auto& alt = run.emplace_back();
+        for (const auto& k : keys) alt.push_back(chunk::BloomHash(k));
+      }
+    }
+  }
+  return out;
+}
+
+// False when some needle run has no alignment whose grams are all present.
+bool MayHoldGrams(const chunk::Bloom& bloom, const GramHashes& runs) {
+  if (!bloom.HasGrams()) return true;
+  for (const auto& run : runs) {
+    bool any = false;
+    for (const auto& alt : run) {
+      bool all = true;
+      for (uint64_t h : alt) {
+        if (!bloom.MayContainHash(h)) {
+          all = false;
+          break;
+        }
+      }
+      if (all) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) return false;
+  }
+  return true;
+}
+
 // A json/logfmt field equality name=value: a block can hold a match only if
 // its bloom has the metadata key, or every token of the value, or escapes.
 struct FieldKeys {
@@ -77,14 +118,19 @@ class ChunkSource final : public EntrySource {
     opts.direction = direction;
     auto keys = std::make_shared<std::vector<std::string>>(RequiredBloomKeys(hints));
     auto fields = std::make_shared<std::vector<FieldKeys>>(FieldBloomKeys(hints));
-    if (!keys->empty() || !fields->empty()) {
-      opts.block_filter = [keys, fields, stats](const chunk::BlockMeta&,
-                                                const chunk::Bloom& bloom) {
+    auto grams = std::make_shared<GramHashes>(NeedleGramHashes(hints));
+    if (!keys->empty() || !fields->empty() || !grams->empty()) {
+      opts.block_filter = [keys, fields, grams, stats](const chunk::BlockMeta&,
+                                                       const chunk::Bloom& bloom) {
         for (const auto& k : *keys) {
           if (!bloom.MayContain(k)) {
             ++stats->blocks_skipped_by_bloom;
             return false;
           }
+        }
+        if (!MayHoldGrams(bloom, *grams)) {
+          ++stats->blocks_skipped_by_bloom;
+          return false;
         }
         if (!fields->empty() && !bloom.MayContain(chunk::kEscapedBlockKey)) {
           for (const auto& f : *fields) {
@@ -108,9 +154,10 @@ class ChunkSource final : public EntrySource {
     return (*chunk)->NewIterator(opts);
   }
 
-  // Decodes only the entries column of the blocks overlapping the range;
-  // declines (false) when two of them overlap in time, since only the
-  // iterator's merge drops duplicates across blocks.
+  // Decodes only the entries column of the blocks overlapping the range.
+  // Blocks of a chunk may overlap in time (late entries) but never hold the
+  // same entry twice: the ChunkBuilder that wrote them rejects an exact
+  // duplicate of any entry it holds (Contains), so no merge is needed.
   Result<bool> ScanEntrySizes(int64_t from, int64_t through, QueryStats* stats,
                               const logql::EntrySizesFn& fn) override {
     std::string where = "chunk " + std::to_string(ref_.id) + " (file " +
@@ -124,20 +171,10 @@ class ChunkSource final : public EntrySource {
         },
         where);
     if (!chunk.ok()) return chunk.status();
-    std::vector<size_t> selected;
+    thread_local chunk::DecodedBlock block;  // keeps its buffers' capacity
     for (size_t i = 0; i < (*chunk)->BlockCount(); ++i) {
       const chunk::BlockMeta& m = (*chunk)->Block(i);
-      if (m.max_ts >= from && m.min_ts < through) selected.push_back(i);
-    }
-    std::sort(selected.begin(), selected.end(), [&](size_t a, size_t b) {
-      return (*chunk)->Block(a).min_ts < (*chunk)->Block(b).min_ts;
-    });
-    for (size_t k = 1; k < selected.size(); ++k) {
-      if ((*chunk)->Block(selected[k]).min_ts <= (*chunk)->Block(selected[k - 1]).max_ts) return false;
-    }
-    chunk::DecodedBlock block;
-    for (size_t i : selected) {
-      const chunk::BlockMeta& m = (*chunk)->Block(i);
+      if (m.max_ts < from || m.min_ts >= through) continue;
       stats->decompressed_lines += m.entry_count;
       stats->decompressed_bytes += m.line_bytes;
       SKALD_RETURN_IF_ERROR((*chunk)->DecodeBlockEntries(i, &block));

@@ -239,3 +239,19 @@ TEST_CASE("blocks overlapping in time are merged run by run, not all at once") {
   CHECK(it->At().timestamp_ns == 1598);
   CHECK(decoded == 1);
 }
+
+TEST_CASE("blooms written by blocks are flagged as holding token grams; others are not") {
+  auto c = Chunk::Open(Encode(50), "x");
+  REQUIRE(c.ok());
+  for (size_t i = 0; i < (*c)->BlockCount(); ++i) CHECK((*c)->BlockBloom(i).HasGrams());
+  BloomBuilder plain;
+  plain.AddKey("abc");
+  std::string bytes;
+  plain.Finish(&bytes);
+  auto b = Bloom::Parse(bytes, "x");
+  REQUIRE(b.ok());
+  CHECK(!b->HasGrams());
+  CHECK(b->MayContain("abc"));
+  bytes[0] = static_cast<char>(bytes[0] | 0x20);  // a reserved bit (crc no longer matches either)
+  CHECK(Bloom::Parse(bytes, "x").status().code() == StatusCode::kCorruption);
+}
