@@ -28,7 +28,10 @@ struct Agent::File {
   std::unique_ptr<tail::TailedFile> tf;
   std::unique_ptr<pipeline::Pipeline> pipe;
   std::map<std::string, std::string> labels;
-  int64_t rotated_at_ns = 0;
+  int64_t rotated_at_ns = 0;  // 0 while `path` names this file
+  // For a rotated file resumed at start-up: the live path whose reading
+  // waits until this file reached its end (order per stream); else empty.
+  std::string blocks_path;
   // The pipeline labels of recently dispatched entries and what they map
   // to, so the entries of one stream (stdout and stderr interleave) share
   // one label set. Most recent first; at most kLabelCacheSize.
@@ -56,6 +59,12 @@ Agent::Agent(AgentOptions options, AgentRunOptions run)
       "promtail_dropped_entries_total",
       "Number of log entries dropped because failed to be sent to the ingester after all retries.",
       {"host", "tenant", "reason"});
+  rotated_resumed_ = metrics_.AddCounter(
+      "skald_agent_rotated_files_resumed_total",
+      "Files rotated while not tailed that were found again and drained from their saved offset.");
+  rotated_lost_ = metrics_.AddCounter(
+      "skald_agent_rotated_files_lost_total",
+      "Files rotated while not tailed that could not be found again (their unread lines are lost).");
   for (const ScrapeConfig& s : options_.scrape_configs) {
     for (const StaticConfig& st : s.static_configs) {
       Target t;
@@ -150,24 +159,71 @@ void Agent::SyncTargets() {
   files_active_->Get()->Set(static_cast<double>(files_.size()));
 }
 
+const Agent::Target* Agent::TargetFor(const std::string& path) const {
+  const Target* target = nullptr;
+  for (const Target& t : targets_) {
+    if (tail::GlobMatch(t.include, path)) target = &t;
+  }
+  return target;
+}
+
+std::unique_ptr<Agent::File> Agent::MakeFile(const std::string& path,
+                                             std::unique_ptr<tail::TailedFile> tf,
+                                             const Target& t) {
+  auto pipe = pipeline::Pipeline::Create(t.scrape->pipeline_stages, t.scrape->file,
+                                         "pipeline_stages");
+  if (!pipe.ok()) return nullptr;  // validated at config load
+  auto f = std::make_unique<File>();
+  f->id = next_file_id_++;
+  f->path = path;
+  f->tf = std::move(tf);
+  f->pipe = std::move(*pipe);
+  f->labels = t.labels;
+  for (auto& [k, v] : tail::ContainerLabels(path)) f->labels.emplace(k, v);
+  f->labels["filename"] = path;
+  return f;
+}
+
+void Agent::ResumeRotated(const tail::RotatedPosition& r, const Target& t) {
+  std::optional<std::string> found = tail::FindRotatedFile(r.path, r.identity, r.offset);
+  if (!found) {
+    spdlog::warn("rotated file not found; lines after the saved offset are lost: path={} offset={}",
+                 r.path, r.offset);
+    rotated_lost_->Get()->Inc();
+    return;
+  }
+  auto tf = tail::TailedFile::Open(*found, r.offset);
+  if (!tf.ok()) {
+    spdlog::warn("cannot open rotated file: path={} err={}", *found, tf.status().message());
+    rotated_lost_->Get()->Inc();
+    return;
+  }
+  std::unique_ptr<File> f = MakeFile(r.path, std::move(*tf), t);
+  if (f == nullptr) return;
+  f->rotated_at_ns = clock_->MonotonicNanos();
+  f->blocks_path = r.path;
+  spdlog::info("draining file rotated while not tailed: path={} rotated={} offset={}", r.path,
+               *found, f->tf->offset());
+  rotated_resumed_->Get()->Inc();
+  rotated_.push_back(std::move(f));
+}
+
 void Agent::OpenFile(const std::string& path, const Target& t) {
   uint64_t offset = positions_.Get(path).value_or(0);
+  if (std::optional<tail::FileIdentity> saved = positions_.GetIdentity(path);
+      saved && !tail::IdentityMatches(path, *saved)) {
+    // The offset belongs to another file (rotated, or truncated and
+    // rewritten, while not tailed): drain that one, read this one from 0.
+    ResumeRotated(tail::RotatedPosition{path, *saved, offset}, t);
+    offset = 0;
+  }
   auto tf = tail::TailedFile::Open(path, offset);
   if (!tf.ok()) {
     spdlog::warn("cannot open file: path={} err={}", path, tf.status().message());
     return;
   }
-  auto pipe = pipeline::Pipeline::Create(t.scrape->pipeline_stages, t.scrape->file,
-                                         "pipeline_stages");
-  if (!pipe.ok()) return;  // validated at config load
-  auto f = std::make_unique<File>();
-  f->id = next_file_id_++;
-  f->path = path;
-  f->tf = std::move(*tf);
-  f->pipe = std::move(*pipe);
-  f->labels = t.labels;
-  for (auto& [k, v] : tail::ContainerLabels(path)) f->labels.emplace(k, v);
-  f->labels["filename"] = path;
+  std::unique_ptr<File> f = MakeFile(path, std::move(*tf), t);
+  if (f == nullptr) return;
   spdlog::info("tail routine started: path={} offset={}", path, f->tf->offset());
   files_[path] = std::move(f);
   if (watcher_) {
@@ -177,7 +233,51 @@ void Agent::OpenFile(const std::string& path, const Target& t) {
   }
 }
 
+bool Agent::Blocked(const std::string& path) const {
+  for (const auto& r : rotated_) {
+    if (r->blocks_path == path) return true;
+  }
+  return false;
+}
+
+void Agent::DrainRotated(bool* any) {
+  for (size_t i = 0; i < rotated_.size();) {
+    File* f = rotated_[i].get();
+    bool waiting = false;  // an older rotation of the same path comes first
+    for (size_t j = 0; j < i && !f->blocks_path.empty() && !waiting; ++j) {
+      waiting = rotated_[j]->blocks_path == f->blocks_path;
+    }
+    if (waiting) {
+      ++i;
+      continue;
+    }
+    bool read = ReadPass(f, false);
+    *any |= read;
+    int64_t now = clock_->MonotonicNanos();
+    if (!f->blocks_path.empty()) {
+      if (read || f->tf->read_offset() < f->tf->Size()) {
+        ++i;
+        continue;
+      }
+      f->blocks_path.clear();  // at its end: what follows it may be read now
+      f->rotated_at_ns = now;
+    }
+    int64_t age = now - f->rotated_at_ns;
+    if ((!read && age >= kPollNanos * 4) || age >= kMaxRotatedOpenNanos) {
+      ReadPass(f, true);
+      rotated_.erase(rotated_.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      ++i;
+    }
+  }
+}
+
 void Agent::ReaderLoop() {
+  if (!run_.dry_run) {
+    for (const tail::RotatedPosition& r : positions_.Rotated()) {
+      if (const Target* t = TargetFor(r.path)) ResumeRotated(r, *t);
+    }
+  }
   SyncTargets();
   int64_t last_sync = clock_->MonotonicNanos(), last_save = last_sync;
   while (true) {
@@ -188,6 +288,7 @@ void Agent::ReaderLoop() {
     bool any = false;
     std::vector<std::string> replaced;
     for (auto& [path, f] : files_) {
+      if (!rotated_.empty() && Blocked(path)) continue;
       any |= ReadPass(f.get(), false);
       if (f->tf->offset() == f->tf->read_offset() || true) {
         if (f->tf->Size() <= f->tf->read_offset() && f->tf->Replaced()) replaced.push_back(path);
@@ -197,28 +298,14 @@ void Agent::ReaderLoop() {
       std::unique_ptr<File> old = std::move(files_[path]);
       files_.erase(path);
       old->rotated_at_ns = clock_->MonotonicNanos();
-      const Target* target = nullptr;
-      for (const Target& t : targets_) {
-        if (tail::GlobMatch(t.include, path)) target = &t;
-      }
+      const Target* target = TargetFor(path);
       positions_.Put(path, 0);
       struct stat st;
       if (target != nullptr && ::stat(path.c_str(), &st) == 0) OpenFile(path, *target);
       spdlog::info("file rotated or removed; draining old file: path={}", path);
       rotated_.push_back(std::move(old));
     }
-    for (auto it = rotated_.begin(); it != rotated_.end();) {
-      File* f = it->get();
-      bool read = ReadPass(f, false);
-      any |= read;
-      int64_t age = clock_->MonotonicNanos() - f->rotated_at_ns;
-      if ((!read && age >= kPollNanos * 4) || age >= kMaxRotatedOpenNanos) {
-        ReadPass(f, true);
-        it = rotated_.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    DrainRotated(&any);
     int64_t now = clock_->MonotonicNanos();
     if (now - last_sync >= options_.target.sync_period_ns) {
       SyncTargets();
@@ -291,7 +378,7 @@ bool Agent::ReadPass(File* f, bool finishing) {
   if (f->rotated_at_ns == 0) {
     read_bytes_->WithLabels({f->path})->Set(static_cast<double>(f->tf->read_offset()));
     file_bytes_->WithLabels({f->path})->Set(static_cast<double>(f->tf->Size()));
-    positions_.Put(f->path, SafeOffset(f));
+    positions_.Put(f->path, SafeOffset(f), f->tf->identity());
   }
   return n > 0;
 }
@@ -395,7 +482,12 @@ uint64_t Agent::SafeOffset(File* f) {
 
 void Agent::SavePositions() {
   // Refresh the offsets of open files (acks may have arrived since the last pass).
-  for (auto& [path, f] : files_) positions_.Put(path, SafeOffset(f.get()));
+  for (auto& [path, f] : files_) positions_.Put(path, SafeOffset(f.get()), f->tf->identity());
+  std::vector<tail::RotatedPosition> rotated;
+  for (const auto& f : rotated_) {
+    rotated.push_back(tail::RotatedPosition{f->path, f->tf->identity(), SafeOffset(f.get())});
+  }
+  positions_.SetRotated(std::move(rotated));
   for (const auto& [path, off] : positions_.Snapshot()) {
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) positions_.Remove(path);

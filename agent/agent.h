@@ -10,6 +10,12 @@
 // A rotated file is read to its end before it is closed, for at most
 // kMaxRotatedOpenNanos.
 //
+// Restart: positions carry each file's identity (device, inode, head
+// fingerprint). When the path now names another file, the saved file is
+// looked up among its rotations in the same directory and drained from the
+// saved offset before the new file is read from 0; rotated files that were
+// still draining at the last save are resumed the same way.
+//
 // Concurrency: Start/Run/Stop from the main thread; acknowledgements arrive
 // from client threads and are guarded by ack_mu_.
 #pragma once
@@ -81,6 +87,19 @@ class Agent {
   void ReaderLoop();
   void SyncTargets();
   void OpenFile(const std::string& path, const Target& target);
+  // The pipeline, labels and id for a file tailed under `path`; null when
+  // the pipeline cannot be built.
+  std::unique_ptr<File> MakeFile(const std::string& path, std::unique_ptr<tail::TailedFile> tf,
+                                 const Target& target);
+  // Finds the file `r` names (rotated away from r.path while the agent was
+  // not reading it) and queues it in rotated_ to be drained from r.offset
+  // before r.path is read; warns and counts it when it is gone.
+  void ResumeRotated(const tail::RotatedPosition& r, const Target& target);
+  // The last target whose include glob matches `path`; null when none.
+  const Target* TargetFor(const std::string& path) const;
+  // True while a rotated file that precedes `path` is still being drained.
+  bool Blocked(const std::string& path) const;
+  void DrainRotated(bool* any);
   // Reads, processes and dispatches one pass over `f`; true when it read data.
   bool ReadPass(File* f, bool finishing);
   void Dispatch(File* f, std::vector<pipeline::PipelineEntry>* entries);
@@ -125,6 +144,8 @@ class Agent {
   common::Family<common::Gauge>* file_bytes_ = nullptr;
   common::Family<common::Gauge>* files_active_ = nullptr;
   common::Family<common::Counter>* dropped_ = nullptr;
+  common::Family<common::Counter>* rotated_resumed_ = nullptr;
+  common::Family<common::Counter>* rotated_lost_ = nullptr;
 };
 
 }  // namespace skald::agent

@@ -16,14 +16,13 @@
 #include <string>
 #include <vector>
 
+#include "agent/tail/file_identity.h"
 #include "common/status.h"
 
 namespace skald::agent::tail {
 
 // Longest line kept in one piece; longer lines are split at this size.
 inline constexpr size_t kMaxLineBytes = 1024 * 1024;
-// Bytes hashed for the head fingerprint.
-inline constexpr size_t kFingerprintBytes = 1024;
 // Bytes read per read(2) call.
 inline constexpr size_t kReadChunkBytes = 256 * 1024;
 
@@ -63,6 +62,11 @@ class TailedFile {
   uint64_t Size() const;
   dev_t dev() const { return dev_; }
   ino_t ino() const { return ino_; }
+  // (dev, inode) and the fingerprint of the head bytes read so far.
+  FileIdentity identity() const {
+    return FileIdentity{static_cast<uint64_t>(dev_), static_cast<uint64_t>(ino_),
+                        static_cast<uint32_t>(fingerprint_len_), fingerprint_};
+  }
 
  private:
   TailedFile(std::string path, int fd, dev_t dev, ino_t ino);

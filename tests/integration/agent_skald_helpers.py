@@ -204,7 +204,9 @@ target_config:
                 text = f.read()
         except FileNotFoundError:
             return False
-        return '%s: "%d"' % (path, os.path.getsize(path)) in text
+        # Anchored: identity and rotated-file entries also end in the path.
+        want = '%s: "%d"' % (path, os.path.getsize(path))
+        return any(line.strip() == want for line in text.splitlines())
 
 
 def query_all(skald, selector, start_ns, end_ns):
