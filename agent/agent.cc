@@ -32,6 +32,9 @@ struct Agent::File {
   // For a rotated file resumed at start-up: the live path whose reading
   // waits until this file reached its end (order per stream); else empty.
   std::string blocks_path;
+  // A rotated file read to its end (partial line included); it is closed
+  // once its entries are acknowledged.
+  bool finished = false;
   // The pipeline labels of recently dispatched entries and what they map
   // to, so the entries of one stream (stdout and stderr interleave) share
   // one label set. Most recent first; at most kLabelCacheSize.
@@ -251,9 +254,19 @@ void Agent::DrainRotated(bool* any) {
       ++i;
       continue;
     }
+    int64_t now = clock_->MonotonicNanos();
+    if (f->finished) {
+      // Kept (and saved as a rotated position) until the server acknowledged
+      // its last entries, so a crash now re-sends them.
+      if (!HasInflight(f->id) || now - f->rotated_at_ns >= kMaxRotatedOpenNanos) {
+        rotated_.erase(rotated_.begin() + static_cast<std::ptrdiff_t>(i));
+      } else {
+        ++i;
+      }
+      continue;
+    }
     bool read = ReadPass(f, false);
     *any |= read;
-    int64_t now = clock_->MonotonicNanos();
     if (!f->blocks_path.empty()) {
       if (read || f->tf->read_offset() < f->tf->Size()) {
         ++i;
@@ -265,10 +278,9 @@ void Agent::DrainRotated(bool* any) {
     int64_t age = now - f->rotated_at_ns;
     if ((!read && age >= kPollNanos * 4) || age >= kMaxRotatedOpenNanos) {
       ReadPass(f, true);
-      rotated_.erase(rotated_.begin() + static_cast<std::ptrdiff_t>(i));
-    } else {
-      ++i;
+      f->finished = true;
     }
+    ++i;
   }
 }
 
@@ -469,6 +481,11 @@ void Agent::OnAcks(const std::vector<client::AckRef>& acks) {
       if (fit->second.empty()) inflight_.erase(fit);
     }
   }
+}
+
+bool Agent::HasInflight(uint64_t file_id) {
+  std::lock_guard<std::mutex> lock(ack_mu_);
+  return inflight_.contains(file_id);
 }
 
 uint64_t Agent::SafeOffset(File* f) {

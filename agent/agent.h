@@ -8,7 +8,8 @@
 // or an outage re-sends instead of losing data; reading pauses while more
 // than kMaxUnackedBytes are unacknowledged (the files are the buffer).
 // A rotated file is read to its end before it is closed, for at most
-// kMaxRotatedOpenNanos.
+// kMaxRotatedOpenNanos, and stays in the positions file until its entries
+// are acknowledged.
 //
 // Restart: positions carry each file's identity (device, inode, head
 // fingerprint). When the path now names another file, the saved file is
@@ -105,6 +106,8 @@ class Agent {
   void Dispatch(File* f, std::vector<pipeline::PipelineEntry>* entries);
   void OnAcks(const std::vector<client::AckRef>& acks);
   uint64_t SafeOffset(File* f);
+  // True while entries of file `file_id` await acknowledgement.
+  bool HasInflight(uint64_t file_id);
   void SavePositions();
 
   const AgentOptions options_;
