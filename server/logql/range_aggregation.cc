@@ -367,40 +367,60 @@ Status ScanEntries(const Extraction& x, const Task& task, TaskSeries* series, Qu
   const bool bytes = UsesBytes(x.expr->op);
   // Only metadata the query can observe is handed to the pipeline (a
   // `_extracted` rename depends on a clashing metadata key, so those stay).
-  const std::vector<std::string>* keep_meta = x.required->all ? nullptr : &x.required->names;
+  std::vector<std::string> observable;  // required names, `x_extracted` also as `x`; sorted
+  const bool keep_all_meta = x.required->all;
+  for (const auto& r : x.required->names) {
+    observable.push_back(r);
+    if (r.ends_with(log::kExtractedSuffix)) {
+      observable.push_back(r.substr(0, r.size() - log::kExtractedSuffix.size()));
+    }
+  }
+  std::sort(observable.begin(), observable.end());
   auto observed = [&](const std::string& name) {
-    if (std::binary_search(keep_meta->begin(), keep_meta->end(), name)) return true;
-    std::string ext = name + std::string(log::kExtractedSuffix);
-    return std::binary_search(keep_meta->begin(), keep_meta->end(), ext);
+    return std::binary_search(observable.begin(), observable.end(), name);
   };
   std::vector<Label> metadata;
+  // Runs the pipeline, unwrap and post-unwrap filters on the entry with
+  // `md`; false when the line yields no sample.
+  auto process = [&](const iter::EntryRef& e, const std::vector<Label>& md, std::string_view* line,
+                     double* value) {
+    *line = e.line;
+    if (!sp.ProcessNoLabels(e.timestamp_ns, line, &md)) return false;
+    log::LabelsBuilder& b = sp.builder();
+    *value = bytes ? static_cast<double>(line->size()) : 1.0;
+    if (!x.unwrap) return true;
+    auto v = x.unwrap->Extract(b);
+    if (!v) return false;
+    *value = *v;
+    for (const auto& f : *x.post) {
+      std::string_view l2 = *line;
+      if (!f->Process(e.timestamp_ns, l2, b)) return false;
+    }
+    return true;
+  };
   size_t n = 0;
   while ((*it)->Next()) {
     const iter::EntryRef& e = (*it)->At();
     if (++n % 4096 == 0 && TimedOut(x.deadline_mono_ns)) return Status::Timeout("query timed out");
     metadata.clear();
+    bool dropped = false;
     for (const auto& m : e.metadata) {
-      if (!keep_meta || observed(m.name)) metadata.push_back(m);
-    }
-    std::string_view line = e.line;
-    if (!sp.ProcessNoLabels(e.timestamp_ns, &line, &metadata)) continue;
-    log::LabelsBuilder& b = sp.builder();
-    double value = bytes ? static_cast<double>(line.size()) : 1.0;
-    if (x.unwrap) {
-      auto v = x.unwrap->Extract(b);
-      if (!v) continue;
-      value = *v;
-      bool keep = true;
-      for (const auto& f : *x.post) {
-        std::string_view l2 = line;
-        if (!f->Process(e.timestamp_ns, l2, b)) {
-          keep = false;
-          break;
-        }
+      if (keep_all_meta || observed(m.name)) {
+        metadata.push_back(m);
+      } else {
+        dropped = true;
       }
-      if (!keep) continue;
     }
-    series->Add(series->ForLine(b), e.timestamp_ns, value, line.size());
+    std::string_view line;
+    double value = 0;
+    if (!process(e, metadata, &line, &value)) continue;
+    if (dropped && sp.builder().HasErr()) {
+      // An erroring sample keeps every label, metadata included: redo the
+      // line with all of it (rare: such a sample fails the query).
+      metadata.assign(e.metadata.begin(), e.metadata.end());
+      if (!process(e, metadata, &line, &value)) continue;
+    }
+    series->Add(series->ForLine(sp.builder()), e.timestamp_ns, value, line.size());
   }
   return (*it)->status();
 }

@@ -201,5 +201,25 @@ TEST_CASE("metric query: without grouping, structured metadata stays in the seri
   CHECK(out.find("trace_id=\"t0-0\"") != std::string::npos);
 }
 
+TEST_CASE("metric query: a pipeline error lists the erroring entry's structured metadata") {
+  Calls calls;
+  MemQuerier q(true, &calls);
+  Entry e;
+  e.timestamp_ns = 1000 * kSec;
+  e.line = "not json";
+  e.metadata.push_back(Label{"trace_id", "abc"});
+  q.Add(Labels(std::vector<Label>{{"app", "api"}}), {e});
+  common::ThreadPool pool(1);
+  auto expr = common::logql::ParseExpr("sum by (level) (count_over_time({app=\"api\"} | json [1m]))");
+  REQUIRE(expr.ok());
+  MetricQueryParams p;
+  p.start_ns = p.end_ns = 1000 * kSec;
+  p.instant = true;
+  auto r = EvalMetricQuery(**expr, p, q, pool);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("pipeline error: 'JSONParserErr'") != std::string::npos);
+  CHECK(r.status().message().find("trace_id=\"abc\"") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace skald::server::logql
