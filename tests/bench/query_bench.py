@@ -295,6 +295,9 @@ def cmd_query(a):
     all_ok = True
     print("%-18s %9s %9s %8s %12s %10s %10s %8s %8s  %s" % ("query", "wall_ms", "exec_ms", "cpu_ms", "bytes", "MB/s/core",
                                                             "MB/cpu_s", "vs_base", "cpu_vs_b", "check"))
+    if a.only:
+        wanted = set(a.only.split(","))
+        queries = [x for x in queries if x[0] in wanted]
     for name, q, params, check, base_needle in queries:
         walls, execs, bytes_, lines_, cpus = [], [], [], [], []
         err = None
@@ -385,6 +388,7 @@ def main(argv=None):
     s.add_argument("--cores", type=int, default=2)
     s.add_argument("--baseline", default=None)
     s.add_argument("--json", default=None)
+    s.add_argument("--only", default="", help="comma-separated query names to run (default: all)")
     s.add_argument("--pid", type=int, default=0, help="server pid: also report its CPU seconds per query")
     a = p.parse_args(argv)
     return {"corpus-text": cmd_corpus_text, "pick-needle": cmd_pick_needle,
