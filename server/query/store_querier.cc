@@ -99,17 +99,7 @@ class ChunkSource final : public EntrySource {
                                                     iter::Direction direction,
                                                     const ScanHints& hints,
                                                     QueryStats* stats) override {
-    std::string where = "chunk " + std::to_string(ref_.id) + " (file " +
-                        std::to_string(ref_.file_id) + " @" + std::to_string(ref_.offset) + ")";
-    // Only the index, the blooms and the blocks a query needs are read.
-    auto chunk = chunk::Chunk::OpenLazy(
-        ref_.length,
-        [store = store_, ref = ref_, stats](uint64_t offset, uint64_t length) {
-          auto got = store->ReadRange(ref, offset, length);
-          if (got.ok()) stats->compressed_bytes += got->size();
-          return got;
-        },
-        where);
+    auto chunk = OpenChunk(stats);
     if (!chunk.ok()) return chunk.status();
 
     chunk::ChunkIteratorOptions opts;
@@ -160,16 +150,7 @@ class ChunkSource final : public EntrySource {
   // duplicate of any entry it holds (Contains), so no merge is needed.
   Result<bool> ScanEntrySizes(int64_t from, int64_t through, QueryStats* stats,
                               const logql::EntrySizesFn& fn) override {
-    std::string where = "chunk " + std::to_string(ref_.id) + " (file " +
-                        std::to_string(ref_.file_id) + " @" + std::to_string(ref_.offset) + ")";
-    auto chunk = chunk::Chunk::OpenLazy(
-        ref_.length,
-        [store = store_, ref = ref_, stats](uint64_t offset, uint64_t length) {
-          auto got = store->ReadRange(ref, offset, length);
-          if (got.ok()) stats->compressed_bytes += got->size();
-          return got;
-        },
-        where);
+    auto chunk = OpenChunk(stats);
     if (!chunk.ok()) return chunk.status();
     thread_local chunk::DecodedBlock block;  // keeps its buffers' capacity
     for (size_t i = 0; i < (*chunk)->BlockCount(); ++i) {
@@ -184,6 +165,21 @@ class ChunkSource final : public EntrySource {
   }
 
  private:
+  // Opens the chunk lazily: only its index, its blooms and the blocks a scan
+  // decodes are read, each read counted in stats->compressed_bytes.
+  Result<std::shared_ptr<const chunk::Chunk>> OpenChunk(QueryStats* stats) const {
+    std::string where = "chunk " + std::to_string(ref_.id) + " (file " +
+                        std::to_string(ref_.file_id) + " @" + std::to_string(ref_.offset) + ")";
+    return chunk::Chunk::OpenLazy(
+        ref_.length,
+        [store = store_, ref = ref_, stats](uint64_t offset, uint64_t length) {
+          auto got = store->ReadRange(ref, offset, length);
+          if (got.ok()) stats->compressed_bytes += got->size();
+          return got;
+        },
+        std::move(where));
+  }
+
   store::ChunkStore* store_;
   store::ChunkRef ref_;
 };
