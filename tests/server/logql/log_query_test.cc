@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <random>
 #include <string>
@@ -26,11 +27,11 @@ using iter::Direction;
 // Counts entries pulled out of the wrapped iterator.
 class CountingIterator final : public iter::EntryIterator {
  public:
-  CountingIterator(std::unique_ptr<iter::EntryIterator> in, size_t* pulled)
+  CountingIterator(std::unique_ptr<iter::EntryIterator> in, std::atomic<size_t>* pulled)
       : in_(std::move(in)), pulled_(pulled) {}
   bool Next() override {
     if (!in_->Next()) return false;
-    ++*pulled_;
+    pulled_->fetch_add(1, std::memory_order_relaxed);
     return true;
   }
   const iter::EntryRef& At() const override { return in_->At(); }
@@ -40,12 +41,12 @@ class CountingIterator final : public iter::EntryIterator {
 
  private:
   std::unique_ptr<iter::EntryIterator> in_;
-  size_t* pulled_;
+  std::atomic<size_t>* pulled_;
 };
 
 class MemSource : public EntrySource {
  public:
-  MemSource(std::string labels, std::vector<Entry> entries, size_t* pulled)
+  MemSource(std::string labels, std::vector<Entry> entries, std::atomic<size_t>* pulled)
       : labels_(std::move(labels)), entries_(std::move(entries)), pulled_(pulled) {
     std::sort(entries_.begin(), entries_.end(),
               [](const Entry& a, const Entry& b) { return a.timestamp_ns < b.timestamp_ns; });
@@ -66,7 +67,7 @@ class MemSource : public EntrySource {
  private:
   std::string labels_;
   std::vector<Entry> entries_;
-  size_t* pulled_;
+  std::atomic<size_t>* pulled_;
 };
 
 struct Stream {
@@ -77,7 +78,7 @@ struct Stream {
 class MemQuerier : public Querier {
  public:
   std::vector<Stream> streams;
-  size_t pulled = 0;
+  std::atomic<size_t> pulled{0};  // tasks run on two threads
 
   Result<std::vector<StreamSources>> SelectStreams(std::string_view,
                                                    const std::vector<common::Matcher>& m, int64_t,
@@ -101,8 +102,7 @@ constexpr int64_t kSpan = 1'000'000'000'000;  // ~17 minutes in ns
 
 // 20 streams x 3 sources; entries spread uniformly over the span; every
 // 5th line holds "hit"; source 2 of each stream repeats some of source 1.
-MemQuerier Corpus(uint32_t seed) {
-  MemQuerier q;
+void Corpus(uint32_t seed, MemQuerier& q) {
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<int64_t> ts(kStart, kStart + kSpan - 1);
   for (int s = 0; s < 20; ++s) {
@@ -122,7 +122,6 @@ MemQuerier Corpus(uint32_t seed) {
     }
     q.streams.push_back(std::move(st));
   }
-  return q;
 }
 
 struct Want {
@@ -184,7 +183,8 @@ TEST_CASE("log query returns the limit best entries in both directions, like a f
   for (auto d : {Direction::kBackward, Direction::kForward}) {
     for (uint32_t limit : {1u, 7u, 100u, 1000u, 100000u}) {
       for (bool hits : {false, true}) {
-        MemQuerier q = Corpus(limit + (hits ? 1 : 0));
+        MemQuerier q;
+        Corpus(limit + (hits ? 1 : 0), q);
         auto got = Run(q, hits ? "{app=~\"a.*\"} |= \"hit\"" : "{app=~\"a.*\"}", d, limit, pool);
         auto want = BruteForce(q, hits, d, limit);
         CAPTURE(limit);
@@ -204,7 +204,8 @@ TEST_CASE("log query returns the limit best entries in both directions, like a f
 
 TEST_CASE("log query with a small limit stops reading long before the end of the range") {
   common::ThreadPool pool(2);
-  MemQuerier q = Corpus(7);  // 20 streams x ~1250 entries spread over the range
+  MemQuerier q;
+  Corpus(7, q);  // 20 streams x ~1250 entries spread over the range
   auto got = Run(q, "{app=~\"a.*\"}", Direction::kBackward, 50, pool);
   REQUIRE(got.size() == 50);
   CHECK(q.pulled < 25000 / 10);
@@ -212,7 +213,8 @@ TEST_CASE("log query with a small limit stops reading long before the end of the
 
 TEST_CASE("log query with no match reads everything and returns nothing") {
   common::ThreadPool pool(2);
-  MemQuerier q = Corpus(9);
+  MemQuerier q;
+  Corpus(9, q);
   auto got = Run(q, "{app=~\"a.*\"} |= \"absent\"", Direction::kBackward, 100, pool);
   CHECK(got.empty());
   CHECK(q.pulled == 20 * (400 + 400 + 450));
