@@ -49,6 +49,9 @@ struct Agent::File {
 namespace {
 // Label sets remembered per file (streams of one file seen recently).
 constexpr size_t kLabelCacheSize = 4;
+// Label maps of dispatched entries kept for reuse by the next lines (about
+// one read pass worth); beyond it they are freed.
+constexpr size_t kMaxPooledLabelMaps = 4096;
 }  // namespace
 
 Agent::Agent(AgentOptions options, AgentRunOptions run)
@@ -176,6 +179,7 @@ std::unique_ptr<Agent::File> Agent::MakeFile(const std::string& path,
   auto pipe = pipeline::Pipeline::Create(t.scrape->pipeline_stages, t.scrape->file,
                                          "pipeline_stages");
   if (!pipe.ok()) return nullptr;  // validated at config load
+  (*pipe)->MarkTopLevel();
   auto f = std::make_unique<File>();
   f->id = next_file_id_++;
   f->path = path;
@@ -376,6 +380,12 @@ bool Agent::ReadPass(File* f, bool finishing) {
   int64_t now_wall = clock_->NowNanos();
   for (tail::Line& l : lines) {
     pipeline::PipelineEntry e;
+    if (!label_pool_.empty()) {
+      // Copy-assigning into a recycled map reuses its nodes (no allocation
+      // per label per line).
+      e.labels = std::move(label_pool_.back());
+      label_pool_.pop_back();
+    }
     e.labels = f->labels;
     e.timestamp_ns = now_wall;
     e.start_offset = l.start;
@@ -385,6 +395,9 @@ bool Agent::ReadPass(File* f, bool finishing) {
   if (!lines.empty()) read_lines_->WithLabels({f->path})->Inc(static_cast<double>(lines.size()));
   f->pipe->Flush(clock_->MonotonicNanos(), finishing, &out);
   Dispatch(f, &out);
+  for (pipeline::PipelineEntry& e : out) {
+    if (label_pool_.size() < kMaxPooledLabelMaps) label_pool_.push_back(std::move(e.labels));
+  }
   out.clear();  // frees the entries now; the capacity is kept for the next pass
   lines.clear();
   if (f->rotated_at_ns == 0) {

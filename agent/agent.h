@@ -130,6 +130,8 @@ class Agent {
   // ReadPass scratch (cleared, not freed, between passes).
   std::vector<tail::Line> scratch_lines_;
   std::vector<pipeline::PipelineEntry> scratch_out_;
+  // Label maps of dispatched entries, reused for the next lines' labels.
+  std::vector<std::map<std::string, std::string>> label_pool_;
 
   std::mutex ack_mu_;
   // file id -> start offset -> outstanding acknowledgements

@@ -118,6 +118,10 @@ void Pipeline::Flush(int64_t now_ns, bool force, std::vector<PipelineEntry>* out
   }
 }
 
+void Pipeline::MarkTopLevel() {
+  if (!stages_.empty()) stages_.back()->SetIsLast(true);
+}
+
 std::optional<uint64_t> Pipeline::PendingStart() const {
   std::optional<uint64_t> min;
   for (const auto& s : stages_) {

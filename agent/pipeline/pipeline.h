@@ -37,6 +37,10 @@ class Pipeline {
   // Smallest start offset held back by any stage.
   std::optional<uint64_t> PendingStart() const;
 
+  // Marks this as a file's whole pipeline (not one nested in `match`): its
+  // last stage's extracted values are read by no one (Stage::SetIsLast).
+  void MarkTopLevel();
+
   size_t size() const { return stages_.size(); }
   void Append(std::unique_ptr<Stage> stage) { stages_.push_back(std::move(stage)); }
 

@@ -63,13 +63,15 @@ class CriStage final : public Stage {
       return;
     }
     entry.labels["stream"] = key;
-    entry.extracted["stream"] = key;
-    entry.extracted["timestamp"] = std::string(ts);
-    entry.extracted["flags"] = std::string(tags);
+    if (!last_) {  // nothing reads `extracted` when no stage follows
+      entry.extracted["stream"] = key;
+      entry.extracted["timestamp"] = std::string(ts);
+      entry.extracted["flags"] = std::string(tags);
+    }
     entry.timestamp_ns = *t;
     entry.line.clear();
     AppendCapped(&entry.line, content);
-    entry.extracted["content"] = entry.line;
+    if (!last_) entry.extracted["content"] = entry.line;
     if (!partial || Full(entry.line)) {
       out->push_back(std::move(entry));
       return;
@@ -98,6 +100,7 @@ class CriStage final : public Stage {
     return min;
   }
 
+  void SetIsLast(bool last) override { last_ = last; }
   const char* name() const override { return "cri"; }
 
  private:
@@ -118,6 +121,7 @@ class CriStage final : public Stage {
   CriConfig c_;
   std::map<std::string, Partial> partials_;  // by stream name
   int64_t last_now_ = 0;
+  bool last_ = false;  // no stage follows: `extracted` is not filled
 };
 
 }  // namespace

@@ -57,14 +57,15 @@ class DockerStage final : public Stage {
     entry.line.assign(log);
     if (!stream.empty()) {
       entry.labels["stream"] = key;
-      entry.extracted["stream"] = key;
+      if (!last_) entry.extracted["stream"] = key;
     }
     if (!time.empty()) {
       Result<int64_t> ts = common::ParseRFC3339(time);
       if (ts.ok()) entry.timestamp_ns = *ts;
-      entry.extracted["timestamp"] = std::string(time);
+      if (!last_) entry.extracted["timestamp"] = std::string(time);
     }
-    entry.extracted["output"] = entry.line;
+    // A second copy of the line: skipped when no stage follows to read it.
+    if (!last_) entry.extracted["output"] = entry.line;
     if (complete || entry.line.size() >= kMaxJoinedLineBytes) {
       out->push_back(std::move(entry));
       return;
@@ -92,6 +93,7 @@ class DockerStage final : public Stage {
     return min;
   }
 
+  void SetIsLast(bool last) override { last_ = last; }
   const char* name() const override { return "docker"; }
 
  private:
@@ -99,6 +101,7 @@ class DockerStage final : public Stage {
   std::string padded_;  // the line being parsed, with padding capacity
   std::map<std::string, Partial> partials_;  // by stream name
   int64_t last_now_ = 0;
+  bool last_ = false;  // no stage follows: `extracted` is not filled
 };
 
 }  // namespace

@@ -50,6 +50,10 @@ class Stage {
   virtual void Flush(int64_t /*now_ns*/, bool /*force*/, std::vector<PipelineEntry>* /*out*/) {}
   // The smallest start_offset among held-back entries, if any.
   virtual std::optional<uint64_t> PendingStart() const { return std::nullopt; }
+  // Called (with true) when this is the last stage of a file's top-level
+  // pipeline: nothing reads `extracted` after it (the agent does not), so a
+  // stage may skip filling it. Default: ignored.
+  virtual void SetIsLast(bool /*last*/) {}
   // Stage name as written in the config ("json", "docker", ...).
   virtual const char* name() const = 0;
 };

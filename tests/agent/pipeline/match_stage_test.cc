@@ -119,3 +119,34 @@ TEST_CASE("registry builds logfmt, replace, template, pack, limit and match") {
   CHECK_FALSE(Build("[{metrics: {}}]").ok());
   CHECK_FALSE(Build("[{sampling: {rate: 0.5}}]").ok());
 }
+
+TEST_CASE("a top-level pipeline only tells its own last stage, not a nested one, it is last") {
+  // docker is the last nested stage of `match`, but the outer `output`
+  // stage still reads what it extracted.
+  auto p = Build(R"yaml(
+- match:
+    selector: '{job="a"}'
+    stages:
+      - docker: {}
+- output:
+    source: stream
+)yaml");
+  REQUIRE(p.ok());
+  (*p)->MarkTopLevel();
+  auto out = Feed(p->get(), {{"job", "a"}},
+                  R"({"log":"hello\n","stream":"stderr","time":"2019-04-30T02:12:41Z"})");
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].line == "stderr");
+}
+
+TEST_CASE("a top-level pipeline whose last stage is docker still decodes") {
+  auto p = Build("- docker: {}\n");
+  REQUIRE(p.ok());
+  (*p)->MarkTopLevel();
+  auto out = Feed(p->get(), {{"job", "a"}},
+                  R"({"log":"hello\n","stream":"stderr","time":"2019-04-30T02:12:41Z"})");
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].line == "hello");
+  CHECK(out[0].labels["stream"] == "stderr");
+  CHECK(out[0].extracted.empty());
+}

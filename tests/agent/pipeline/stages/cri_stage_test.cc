@@ -57,3 +57,18 @@ TEST_CASE("cri stage rejects unknown options") {
   REQUIRE_FALSE(s.ok());
   CHECK(s.status().message().find("max_partial_linez") != std::string::npos);
 }
+
+TEST_CASE("cri stage as the last stage skips extracted but decodes the same") {
+  auto s = Make(NewCriStage, "{}");
+  auto kept = Run(s->get(), {"2019-01-01T01:00:00.000000001Z stderr F my message"});
+  REQUIRE(kept.size() == 1);
+  CHECK(kept[0].extracted["content"] == "my message");
+  CHECK(kept[0].extracted["flags"] == "F");
+  (*s)->SetIsLast(true);
+  auto out = Run(s->get(), {"2019-01-01T01:00:00.000000001Z stderr F my message"});
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].extracted.empty());
+  CHECK(out[0].line == "my message");
+  CHECK(out[0].labels["stream"] == "stderr");
+  CHECK(out[0].timestamp_ns == 1546304400000000001);
+}

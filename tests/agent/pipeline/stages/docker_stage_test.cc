@@ -58,3 +58,23 @@ TEST_CASE("docker stage passes a non-JSON line through unchanged") {
 TEST_CASE("docker stage rejects options") {
   CHECK_FALSE(Make(NewDockerStage, "{foo: 1}").ok());
 }
+
+TEST_CASE("docker stage fills extracted output, stream and timestamp for later stages") {
+  auto s = Make(NewDockerStage, "{}");
+  auto out = Run(s->get(), {R"({"log":"hello\n","stream":"stdout","time":"2019-04-30T02:12:41Z"})"});
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].extracted["output"] == "hello");
+  CHECK(out[0].extracted["stream"] == "stdout");
+  CHECK(out[0].extracted["timestamp"] == "2019-04-30T02:12:41Z");
+}
+
+TEST_CASE("docker stage as the last stage skips extracted but decodes the same") {
+  auto s = Make(NewDockerStage, "{}");
+  (*s)->SetIsLast(true);
+  auto out = Run(s->get(), {R"({"log":"hello\n","stream":"stderr","time":"2019-04-30T02:12:41Z"})"});
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].extracted.empty());
+  CHECK(out[0].line == "hello");
+  CHECK(out[0].labels["stream"] == "stderr");
+  CHECK(out[0].timestamp_ns == 1556590361000000000);
+}
