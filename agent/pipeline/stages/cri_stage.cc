@@ -8,6 +8,7 @@
 // joined line at the size instead of emitting it early). Skald addition: a
 // partial held kPartialIdleNanos without its F is emitted (a container that
 // exits mid-line), so it is not held forever. Unparsable lines pass through.
+#include "agent/pipeline/stages/partial_lines.h"
 #include "agent/pipeline/stages/stages.h"
 #include "common/time.h"
 
@@ -15,12 +16,6 @@ namespace skald::agent::pipeline {
 namespace {
 
 constexpr int64_t kMaxJoinedLineBytes = 1024 * 1024;
-constexpr int64_t kPartialIdleNanos = 5'000'000'000;
-
-struct Partial {
-  PipelineEntry entry;
-  int64_t since_ns = 0;
-};
 
 struct CriConfig {
   int64_t max_partial_lines = 100;
@@ -53,13 +48,9 @@ class CriStage final : public Stage {
     bool partial = tags.substr(0, tags.find(':')) == "P";
     std::string content(s.substr(c + 1));
     std::string key(stream);
-    auto it = partials_.find(key);
-    if (it != partials_.end()) {
-      AppendCapped(&it->second.entry.line, content);
-      if (!partial || Full(it->second.entry.line)) {
-        out->push_back(std::move(it->second.entry));
-        partials_.erase(it);
-      }
+    if (PipelineEntry* held = partials_.Find(key)) {
+      AppendCapped(&held->line, content);
+      if (!partial || Full(held->line)) partials_.Emit(key, out);
       return;
     }
     entry.labels["stream"] = key;
@@ -77,28 +68,15 @@ class CriStage final : public Stage {
       return;
     }
     if (static_cast<int64_t>(partials_.size()) >= c_.max_partial_lines) Flush(0, true, out);
-    partials_[key] = Partial{std::move(entry), last_now_};
+    partials_.Hold(key, std::move(entry), last_now_);
   }
 
   void Flush(int64_t now_ns, bool force, std::vector<PipelineEntry>* out) override {
     if (!force) last_now_ = now_ns;
-    for (auto it = partials_.begin(); it != partials_.end();) {
-      if (force || now_ns - it->second.since_ns >= kPartialIdleNanos) {
-        out->push_back(std::move(it->second.entry));
-        it = partials_.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    partials_.Flush(now_ns, force, out);
   }
 
-  std::optional<uint64_t> PendingStart() const override {
-    std::optional<uint64_t> min;
-    for (const auto& [k, p] : partials_) {
-      if (!min || p.entry.start_offset < *min) min = p.entry.start_offset;
-    }
-    return min;
-  }
+  std::optional<uint64_t> PendingStart() const override { return partials_.PendingStart(); }
 
   void SetIsLast(bool last) override { last_ = last; }
   const char* name() const override { return "cri"; }
@@ -119,7 +97,7 @@ class CriStage final : public Stage {
   }
 
   CriConfig c_;
-  std::map<std::string, Partial> partials_;  // by stream name
+  PartialLines partials_;
   int64_t last_now_ = 0;
   bool last_ = false;  // no stage follows: `extracted` is not filled
 };

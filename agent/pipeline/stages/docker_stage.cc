@@ -8,6 +8,7 @@
 // A line that is not valid Docker JSON passes through unchanged.
 #include <simdjson.h>
 
+#include "agent/pipeline/stages/partial_lines.h"
 #include "agent/pipeline/stages/stages.h"
 #include "common/time.h"
 
@@ -17,13 +18,6 @@ namespace {
 // A rejoined line stops growing here: what is held is emitted as one entry
 // and the next fragment starts a new one (Docker's API target uses 256 KiB).
 constexpr size_t kMaxJoinedLineBytes = 256 * 1024;
-// A partial line held longer than this without its continuation is emitted.
-constexpr int64_t kPartialIdleNanos = 5'000'000'000;
-
-struct Partial {
-  PipelineEntry entry;
-  int64_t since_ns = 0;
-};
 
 class DockerStage final : public Stage {
  public:
@@ -44,14 +38,9 @@ class DockerStage final : public Stage {
     bool complete = !log.empty() && log.back() == '\n';
     if (complete) log.remove_suffix(1);
     std::string key(stream);
-    auto it = partials_.find(key);
-    if (it != partials_.end()) {
-      Partial& p = it->second;
-      p.entry.line.append(log);
-      if (complete || p.entry.line.size() >= kMaxJoinedLineBytes) {
-        out->push_back(std::move(p.entry));
-        partials_.erase(it);
-      }
+    if (PipelineEntry* held = partials_.Find(key)) {
+      held->line.append(log);
+      if (complete || held->line.size() >= kMaxJoinedLineBytes) partials_.Emit(key, out);
       return;
     }
     entry.line.assign(log);
@@ -70,28 +59,15 @@ class DockerStage final : public Stage {
       out->push_back(std::move(entry));
       return;
     }
-    partials_[key] = Partial{std::move(entry), last_now_};
+    partials_.Hold(key, std::move(entry), last_now_);
   }
 
   void Flush(int64_t now_ns, bool force, std::vector<PipelineEntry>* out) override {
     last_now_ = now_ns;
-    for (auto it = partials_.begin(); it != partials_.end();) {
-      if (force || now_ns - it->second.since_ns >= kPartialIdleNanos) {
-        out->push_back(std::move(it->second.entry));
-        it = partials_.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    partials_.Flush(now_ns, force, out);
   }
 
-  std::optional<uint64_t> PendingStart() const override {
-    std::optional<uint64_t> min;
-    for (const auto& [k, p] : partials_) {
-      if (!min || p.entry.start_offset < *min) min = p.entry.start_offset;
-    }
-    return min;
-  }
+  std::optional<uint64_t> PendingStart() const override { return partials_.PendingStart(); }
 
   void SetIsLast(bool last) override { last_ = last; }
   const char* name() const override { return "docker"; }
@@ -99,7 +75,7 @@ class DockerStage final : public Stage {
  private:
   simdjson::dom::parser parser_;
   std::string padded_;  // the line being parsed, with padding capacity
-  std::map<std::string, Partial> partials_;  // by stream name
+  PartialLines partials_;
   int64_t last_now_ = 0;
   bool last_ = false;  // no stage follows: `extracted` is not filled
 };
