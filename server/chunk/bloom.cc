@@ -1,6 +1,7 @@
 #include "server/chunk/bloom.h"
 
 #include <algorithm>
+#include <limits>
 #include <xxhash.h>
 
 #include "common/coding.h"
@@ -8,6 +9,10 @@
 #include "server/chunk/format.h"
 
 namespace skald::server::chunk {
+
+namespace {
+__extension__ using Uint128 = unsigned __int128;
+}  // namespace
 
 uint64_t BloomHash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
 
@@ -42,12 +47,29 @@ void BloomBuilder::Finish(std::string* out, uint8_t flags) {
   out->push_back(static_cast<char>(kBloomProbes | (flags & kBloomFlagMask)));
   out->resize(start + 1 + nbytes, '\0');
   auto* bits = reinterpret_cast<unsigned char*>(out->data() + start + 1);
-  for (uint64_t h : table_) {
-    if (h == 0) continue;
-    uint32_t h1 = static_cast<uint32_t>(h), h2 = static_cast<uint32_t>(h >> 32);
-    for (uint32_t i = 0; i < kBloomProbes; ++i) {
-      size_t bit = (h1 + i * h2) % nbits;
-      bits[bit / 8] |= static_cast<unsigned char>(1u << (bit % 8));
+  if (nbits <= std::numeric_limits<uint32_t>::max()) {
+    // (h1 + i*h2) is a 32-bit value and nbits < 2^32: Lemire's exact
+    // "fastmod" (two multiplications) gives the same bit as `% nbits`
+    // without a division per probe.
+    const uint32_t d = static_cast<uint32_t>(nbits);
+    const uint64_t m = std::numeric_limits<uint64_t>::max() / d + 1;
+    for (uint64_t h : table_) {
+      if (h == 0) continue;
+      uint32_t h1 = static_cast<uint32_t>(h), h2 = static_cast<uint32_t>(h >> 32);
+      for (uint32_t i = 0; i < kBloomProbes; ++i) {
+        const uint32_t a = h1 + i * h2;
+        const auto bit = static_cast<size_t>((static_cast<Uint128>(m * a) * d) >> 64);
+        bits[bit / 8] |= static_cast<unsigned char>(1u << (bit % 8));
+      }
+    }
+  } else {
+    for (uint64_t h : table_) {
+      if (h == 0) continue;
+      uint32_t h1 = static_cast<uint32_t>(h), h2 = static_cast<uint32_t>(h >> 32);
+      for (uint32_t i = 0; i < kBloomProbes; ++i) {
+        size_t bit = (h1 + i * h2) % nbits;
+        bits[bit / 8] |= static_cast<unsigned char>(1u << (bit % 8));
+      }
     }
   }
   uint32_t crc = common::crc32c::Value(out->data() + start, 1 + nbytes);

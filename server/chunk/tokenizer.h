@@ -27,15 +27,23 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace skald::server::chunk {
 
-inline bool IsTokenByte(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
-}
+// One table lookup per byte (the writer tokenizes every stored line).
+inline constexpr auto kTokenByteTable = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[static_cast<size_t>(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+  }
+  return t;
+}();
+
+inline bool IsTokenByte(unsigned char c) { return kTokenByteTable[c]; }
 
 inline constexpr size_t kGramBytes = 8;
 inline constexpr size_t kGramStride = 8;
