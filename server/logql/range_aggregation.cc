@@ -97,17 +97,23 @@ double StdvarOverTime(const Sample* b, const Sample* e) {
   return aux / count;
 }
 
-double Quantile(double q, std::vector<double> v) {
+// Prometheus' quantile of `v` (its sort.Float64s order: NaN first).
+// Selects the two ranks it needs instead of sorting; reorders `v`.
+double Quantile(double q, std::vector<double>& v) {
   if (v.empty()) return std::nan("");
   if (q < 0) return -std::numeric_limits<double>::infinity();
   if (q > 1) return std::numeric_limits<double>::infinity();
-  std::sort(v.begin(), v.end());
+  auto less = [](double a, double b) { return a < b || (std::isnan(a) && !std::isnan(b)); };
   double n = static_cast<double>(v.size());
   double rank = q * (n - 1);
   size_t lower = static_cast<size_t>(std::max(0.0, std::floor(rank)));
   size_t upper = std::min(v.size() - 1, lower + 1);
   double weight = rank - std::floor(rank);
-  return v[lower] * (1 - weight) + v[upper] * weight;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(lower), v.end(), less);
+  const double lo = v[lower];
+  double hi = lo;
+  if (upper != lower) hi = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(upper), v.end(), less);
+  return lo * (1 - weight) + hi * weight;
 }
 
 // Prometheus extrapolatedRate for counters over the window [start, end] (ns).
@@ -136,8 +142,10 @@ std::optional<double> RateCounter(const Sample* b, const Sample* e, int64_t star
   return result / (static_cast<double>(range) / 1e9);
 }
 
+// `scratch`: reused by quantile_over_time for the window's values.
 std::optional<double> EvalWindow(const ql::RangeAggregationExpr& expr, const Sample* b,
-                                 const Sample* e, int64_t window_start, int64_t window_end) {
+                                 const Sample* e, int64_t window_start, int64_t window_end,
+                                 std::vector<double>* scratch) {
   const double range_s = static_cast<double>(expr.range.range_ns) / 1e9;
   if (b == e && expr.op != ql::RangeOp::kAbsentOverTime) return std::nullopt;
   double sum = 0;
@@ -170,10 +178,9 @@ std::optional<double> EvalWindow(const ql::RangeAggregationExpr& expr, const Sam
     case ql::RangeOp::kStdvarOverTime: return StdvarOverTime(b, e);
     case ql::RangeOp::kStddevOverTime: return std::sqrt(StdvarOverTime(b, e));
     case ql::RangeOp::kQuantileOverTime: {
-      std::vector<double> v;
-      v.reserve(static_cast<size_t>(e - b));
-      for (auto* s = b; s != e; ++s) v.push_back(s->value);
-      return Quantile(expr.param.value_or(0), std::move(v));
+      scratch->clear();
+      for (auto* s = b; s != e; ++s) scratch->push_back(s->value);
+      return Quantile(expr.param.value_or(0), *scratch);
     }
     case ql::RangeOp::kFirstOverTime: return b->value;
     case ql::RangeOp::kLastOverTime: return (e - 1)->value;
@@ -237,7 +244,11 @@ class TaskSeries {
   // set unique per entry, e.g. structured metadata, would grow it forever).
   static constexpr size_t kMaxCachedResults = 1 << 14;
 
-  explicit TaskSeries(const Extraction& x) : x_(x) {}
+  // Grouping-value keys kept in a list scanned linearly (a `by` grouping
+  // has a handful of values); more go to a hash map.
+  static constexpr size_t kMaxLinearKeys = 16;
+
+  explicit TaskSeries(const Extraction& x) : x_(x), cursor_(*x.windows) {}
 
   SeriesAcc& For(Labels out) {
     auto& ss = local_[out.ToString()];  // std::map nodes are stable
@@ -252,7 +263,7 @@ class TaskSeries {
   void Add(SeriesAcc& ss, int64_t ts, double value, size_t bytes) {
     if (x_.additive) {
       size_t lo = 0, hi = 0;
-      if (x_.windows->Covering(ts, &lo, &hi)) ss.totals->Add(lo, hi, static_cast<int64_t>(bytes));
+      if (cursor_.Covering(ts, &lo, &hi)) ss.totals->Add(lo, hi, static_cast<int64_t>(bytes));
     } else {
       ss.samples.push_back({ts, value});
     }
@@ -269,11 +280,20 @@ class TaskSeries {
         key_.append(reinterpret_cast<const char*>(&n), sizeof n);
         key_.append(v);
       }
-      auto it = by_values_.find(key_);
-      if (it != by_values_.end()) return *it->second;
+      for (auto& [k, ss] : few_) {
+        if (k == key_) return *ss;
+      }
+      if (!by_values_.empty()) {
+        auto it = by_values_.find(key_);
+        if (it != by_values_.end()) return *it->second;
+      }
       Labels out = x_.no_labels ? Labels() : Group(b.Result()->labels, *x_.grouping);
       SeriesAcc& ss = For(std::move(out));
-      by_values_.emplace(key_, &ss);
+      if (few_.size() < kMaxLinearKeys) {
+        few_.emplace_back(key_, &ss);
+      } else {
+        by_values_.emplace(key_, &ss);
+      }
       return ss;
     }
     auto res = b.Result();
@@ -318,8 +338,10 @@ class TaskSeries {
 
   const Extraction& x_;
   std::map<std::string, SeriesAcc> local_;
+  StepCursor cursor_;
   std::string key_;
-  std::unordered_map<std::string, SeriesAcc*> by_values_;
+  std::vector<std::pair<std::string, SeriesAcc*>> few_;  // first kMaxLinearKeys keys
+  std::unordered_map<std::string, SeriesAcc*> by_values_;  // the rest
   std::unordered_map<const void*, SeriesAcc*> by_result_;
   std::vector<std::shared_ptr<const log::LabelsResult>> owners_;
 };
@@ -376,8 +398,15 @@ Status ScanEntries(const Extraction& x, const Task& task, TaskSeries* series, Qu
     }
   }
   std::sort(observable.begin(), observable.end());
+  // Entries mostly repeat the same metadata names: the last answer is kept.
+  std::string last_name;
+  bool last_observed = false;
   auto observed = [&](const std::string& name) {
-    return std::binary_search(observable.begin(), observable.end(), name);
+    if (name != last_name) {
+      last_name.assign(name);
+      last_observed = std::binary_search(observable.begin(), observable.end(), name);
+    }
+    return last_observed;
   };
   std::vector<Label> metadata;
   // Runs the pipeline, unwrap and post-unwrap filters on the entry with
@@ -554,6 +583,7 @@ Result<std::vector<StepSeries>> EvalRangeAggregation(const ql::RangeAggregationE
     return out;
   }
 
+  std::vector<double> scratch;
   for (auto& [_, ss] : all) {
     if (ss.labels.Get("__error__")) return PipelineError(ss.labels);
     if (ss.totals) {
@@ -571,7 +601,7 @@ Result<std::vector<StepSeries>> EvalRangeAggregation(const ql::RangeAggregationE
       int64_t hi = ctx.steps[i] - range.offset_ns, lo = hi - range.range_ns;
       while (hi_i < v.size() && v[hi_i].ts <= hi) ++hi_i;
       while (lo_i < hi_i && v[lo_i].ts <= lo) ++lo_i;
-      auto r = EvalWindow(expr, v.data() + lo_i, v.data() + hi_i, lo, hi);
+      auto r = EvalWindow(expr, v.data() + lo_i, v.data() + hi_i, lo, hi, &scratch);
       if (r) {
         s.values[i] = *r;
         s.has[i] = 1;

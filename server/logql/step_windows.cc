@@ -1,6 +1,7 @@
 #include "server/logql/step_windows.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace skald::server::logql {
 
@@ -49,6 +50,20 @@ bool StepWindows::Covering(int64_t ts, size_t* lo, size_t* hi) const {
   *lo = static_cast<size_t>(l - steps_.begin());
   *hi = static_cast<size_t>(h - steps_.begin()) - 1;
   return true;
+}
+
+void StepWindows::Span(size_t lo, size_t hi, int64_t* ts_lo, int64_t* ts_hi) const {
+  // ts + offset = a must satisfy steps[lo-1] < a <= steps[lo] (no lower
+  // bound for lo == 0), and b = a + range - 1 must satisfy steps[hi] <= b <
+  // steps[hi+1] (no upper bound for the last step).
+  using Wide = __int128;
+  Wide a_lo = lo == 0 ? Wide(INT64_MIN) : Wide(steps_[lo - 1]) + 1;
+  Wide a_hi = steps_[lo];
+  a_lo = std::max(a_lo, Wide(steps_[hi]) - range_ns_ + 1);
+  if (hi + 1 < steps_.size()) a_hi = std::min(a_hi, Wide(steps_[hi + 1]) - range_ns_);
+  Wide t_lo = a_lo - offset_ns_, t_hi = a_hi - offset_ns_;
+  *ts_lo = static_cast<int64_t>(std::max(t_lo, Wide(INT64_MIN)));
+  *ts_hi = static_cast<int64_t>(std::min(t_hi, Wide(INT64_MAX)));
 }
 
 void StepTotals::Merge(const StepTotals& other) {

@@ -1,5 +1,13 @@
 #include "server/logql/log/json_parser.h"
 
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "common/labels.h"
 #include "server/logql/log/json_scratch.h"
 #include "server/logql/log/label_key.h"
@@ -44,43 +52,130 @@ std::string_view ErrorText(simdjson::error_code e) {
   return simdjson::error_message(e);
 }
 
-// Appends the sanitised `raw` key: keys made only of [A-Za-z0-9_] (the
-// common case) are appended whole; others go through AppendSanitizedKey.
-void AppendKey(std::string_view raw, bool is_prefix, std::string* key) {
-  bool clean = !raw.empty() && !(is_prefix && raw[0] >= '0' && raw[0] <= '9');
-  for (size_t i = 0; clean && i < raw.size(); ++i) {
-    char c = raw[i];
-    clean = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+// Whether `raw` is its own sanitised form as a leading key part: only
+// [A-Za-z0-9_], not empty, no leading digit (the common case).
+bool IsCleanKey(std::string_view raw, bool is_prefix) {
+  if (raw.empty() || (is_prefix && raw[0] >= '0' && raw[0] <= '9')) return false;
+  for (char c : raw) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
+      return false;
+    }
   }
-  if (clean) {
+  return true;
+}
+
+// Appends the sanitised `raw` key: clean keys whole, others through
+// AppendSanitizedKey.
+void AppendKey(std::string_view raw, bool is_prefix, std::string* key) {
+  if (IsCleanKey(raw, is_prefix)) {
     key->append(raw);
   } else {
     AppendSanitizedKey(raw, is_prefix, key);
   }
 }
 
-// Whether `key` may be extracted (`allow` null: everything).
-bool Allowed(const std::vector<std::string>* allow, std::string_view key) {
-  if (allow == nullptr) return true;
-  for (const std::string& a : *allow) {
-    if (a == key) return true;
-  }
-  return false;
+// The raw text of a string whose (escape-free) JSON token starts at `tok`
+// (opening quote) and whose closing quote is the last one in `tok` (the
+// token runs to the next structural character, so only whitespace follows).
+std::string_view StringBody(std::string_view tok) {
+  size_t close = tok.rfind('"');
+  if (close == 0 || close == std::string_view::npos) return {};
+  return tok.substr(1, close - 1);
 }
 
-// Walks an object, setting `prefix_field` labels (only those in `allow`, when
-// non-null); returns the first error.
-simdjson::error_code Walk(od::object obj, std::string* key, int depth, LabelsBuilder& lbs,
-                          const std::vector<std::string>* allow) {
-  size_t prefix_len = key->size();
+// Byte classes for scanning a raw key: [A-Za-z0-9_] continue a clean key;
+// the quote ends it; anything else (backslash, other bytes) needs a look.
+enum KeyByte : uint8_t { kKeyClean = 0, kKeyQuote = 1, kKeyOther = 2 };
+
+constexpr std::array<uint8_t, 256> MakeKeyByteTable() {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    bool clean = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    t[c] = clean ? kKeyClean : (c == '"' ? kKeyQuote : kKeyOther);
+  }
+  return t;
+}
+constexpr std::array<uint8_t, 256> kKeyByte = MakeKeyByteTable();
+
+// A key's raw bytes (from after its opening quote to the closing quote) when
+// it holds no backslash, and whether they are clean (IsCleanKey as a leading
+// part); false when it holds a backslash (then it needs unescaping). `raw`
+// lies in simdjson's padded input, so 16 bytes past it are readable.
+bool RawKey(const char* raw, std::string_view* out, bool* clean) {
+  const auto* p = reinterpret_cast<const unsigned char*>(raw);
+#if defined(__SSE2__)
+  // Keys are short: one 16-byte look finds the quote and classifies the bytes.
+  const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const unsigned quote = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(c, _mm_set1_epi8('"'))));
+  if (quote != 0) {
+    const unsigned n = static_cast<unsigned>(__builtin_ctz(quote));
+    const unsigned before = (1u << n) - 1;
+    const unsigned backslash =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(c, _mm_set1_epi8('\\'))));
+    if (backslash & before) return false;
+    const __m128i lower = _mm_or_si128(c, _mm_set1_epi8(0x20));
+    const __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
+                                        _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
+    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('0' - 1)),
+                                        _mm_cmplt_epi8(c, _mm_set1_epi8('9' + 1)));
+    const __m128i under = _mm_cmpeq_epi8(c, _mm_set1_epi8('_'));
+    const unsigned ok = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(alpha, digit), under)));
+    *out = std::string_view(raw, n);
+    *clean = n > 0 && (ok & before) == before && !(p[0] >= '0' && p[0] <= '9');
+    return true;
+  }
+#endif
+  size_t n = 0;
+  while (kKeyByte[p[n]] == kKeyClean) ++n;
+  if (p[n] == '"') {
+    *out = std::string_view(raw, n);
+    *clean = n > 0 && !(p[0] >= '0' && p[0] <= '9');
+    return true;
+  }
+  while (p[n] != '"') {
+    if (p[n] == '\\') return false;
+    ++n;
+  }
+  *out = std::string_view(raw, n);
+  *clean = false;
+  return true;
+}
+
+struct WalkState {
+  LabelsBuilder& lbs;
+  const JsonAllowSet* allow;  // null: every key
+  std::string* key;           // flattened-key builder (holds the prefix)
+};
+
+// Walks an object, setting `prefix_field` labels (only those `allow`ed, when
+// restricted); returns the first error. Validation is the same whether a key
+// is extracted or not: every key and string value is checked for bad escapes
+// (a string without a backslash cannot have one, so it is not unescaped
+// unless extracted) and every boolean literal is parsed; numbers, nulls and
+// arrays are only delimited, as simdjson's skip does.
+simdjson::error_code Walk(od::object obj, int depth, WalkState& st) {
+  std::string* key = st.key;
+  const size_t prefix_len = key->size();
   for (auto field_r : obj) {
     od::field field;
     if (auto e = std::move(field_r).get(field)) return e;
     std::string_view raw_key;
-    if (auto e = field.unescaped_key().get(raw_key)) return e;
-    key->resize(prefix_len);
-    if (prefix_len > 0) key->push_back('_');
-    AppendKey(raw_key, prefix_len == 0, key);
+    bool clean = false;
+    if (!RawKey(field.key().raw(), &raw_key, &clean)) {
+      if (auto e = field.unescaped_key().get(raw_key)) return e;
+      clean = IsCleanKey(raw_key, true);
+    }
+    // The flattened name: a clean top-level key is itself (no copy).
+    std::string_view name;
+    if (prefix_len == 0 && clean) {
+      name = raw_key;
+    } else {
+      key->resize(prefix_len);
+      if (prefix_len > 0) key->push_back('_');
+      AppendKey(raw_key, prefix_len == 0, key);
+      name = *key;
+    }
+    const bool want = st.allow == nullptr || st.allow->Contains(name);
     od::value v = field.value();
     od::json_type t;
     if (auto e = v.type().get(t)) return e;
@@ -89,24 +184,33 @@ simdjson::error_code Walk(od::object obj, std::string* key, int depth, LabelsBui
         if (depth >= kMaxJsonDepth) break;
         od::object child;
         if (auto e = v.get_object().get(child)) return e;
-        if (auto e = Walk(child, key, depth + 1, lbs, allow)) return e;
+        if (name.data() != key->data()) key->assign(name);
+        if (auto e = Walk(child, depth + 1, st)) return e;
         break;
       }
       case od::json_type::string: {
+        std::string_view tok = v.raw_json_token();
+        if (tok.find('\\') == std::string_view::npos) {
+          // Nothing to unescape, nothing that can fail: consumed as a raw
+          // string (the iteration must step past it exactly as get_string
+          // does: an unconsumed value is skipped more leniently).
+          od::raw_json_string raw;
+          if (auto e = v.get_raw_json_string().get(raw)) return e;
+          if (want) st.lbs.SetExtracted(name, StringBody(tok));
+          break;
+        }
         std::string_view s;
         if (auto e = v.get_string().get(s)) return e;
-        if (Allowed(allow, *key)) lbs.SetExtracted(*key, s);
+        if (want) st.lbs.SetExtracted(name, s);
         break;
       }
       case od::json_type::number:
+        if (want) st.lbs.SetExtracted(name, TrimRight(v.raw_json_token()));
+        break;
       case od::json_type::boolean: {
-        std::string_view tok = TrimRight(v.raw_json_token());
-        if (t == od::json_type::boolean) {
-          bool b;
-          if (auto e = v.get_bool().get(b)) return e;
-          tok = b ? "true" : "false";
-        }
-        if (Allowed(allow, *key)) lbs.SetExtracted(*key, tok);
+        bool b;
+        if (auto e = v.get_bool().get(b)) return e;
+        if (want) st.lbs.SetExtracted(name, b ? "true" : "false");
         break;
       }
       case od::json_type::array:
@@ -120,14 +224,30 @@ simdjson::error_code Walk(od::object obj, std::string* key, int depth, LabelsBui
 
 }  // namespace
 
-JsonParser::JsonParser(std::vector<std::string> allow) : restricted_(true) {
-  for (std::string& a : allow) {
+JsonAllowSet::JsonAllowSet(std::vector<std::string> names) {
+  for (std::string& a : names) {
     if (a.size() > kExtractedSuffix.size() && a.ends_with(kExtractedSuffix)) {
-      allow_.push_back(a.substr(0, a.size() - kExtractedSuffix.size()));
+      Add(a.substr(0, a.size() - kExtractedSuffix.size()));
     }
-    allow_.push_back(std::move(a));
+    Add(std::move(a));
   }
 }
+
+void JsonAllowSet::Add(std::string name) {
+  if (std::find(names_.begin(), names_.end(), name) != names_.end()) return;
+  len_mask_ |= uint64_t{1} << (name.size() & 63);
+  names_.push_back(std::move(name));
+}
+
+bool JsonAllowSet::Contains(std::string_view name) const {
+  if ((len_mask_ & (uint64_t{1} << (name.size() & 63))) == 0) return false;
+  for (const std::string& a : names_) {
+    if (a.size() == name.size() && std::memcmp(a.data(), name.data(), a.size()) == 0) return true;
+  }
+  return false;
+}
+
+JsonParser::JsonParser(std::vector<std::string> allow) : restricted_(true), allow_(std::move(allow)) {}
 
 bool JsonParser::Process(int64_t, std::string_view& line, LabelsBuilder& lbs) const {
   if (!StartsWithObject(line)) {
@@ -146,7 +266,8 @@ bool JsonParser::Process(int64_t, std::string_view& line, LabelsBuilder& lbs) co
     return true;
   }
   js.key.clear();
-  if (auto e = Walk(obj, &js.key, 0, lbs, restricted_ ? &allow_ : nullptr)) SetError(lbs, ErrorText(e));
+  WalkState st{lbs, restricted_ ? &allow_ : nullptr, &js.key};
+  if (auto e = Walk(obj, 0, st)) SetError(lbs, ErrorText(e));
   return true;
 }
 

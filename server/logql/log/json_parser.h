@@ -8,6 +8,7 @@
 // Immutable after construction; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,6 +18,20 @@
 #include "server/logql/log/stage.h"
 
 namespace skald::server::logql::log {
+
+// The flattened names a restricted `| json` extracts (a name `x_extracted`
+// also allows `x`, which a clash renames to it). Lookup rejects most names by
+// length alone. Immutable after construction.
+class JsonAllowSet {
+ public:
+  explicit JsonAllowSet(std::vector<std::string> names);
+  bool Contains(std::string_view name) const;
+
+ private:
+  void Add(std::string name);
+  std::vector<std::string> names_;
+  uint64_t len_mask_ = 0;  // bit (length % 64) set for every name
+};
 
 class JsonParser final : public Stage {
  public:
@@ -32,7 +47,7 @@ class JsonParser final : public Stage {
 
  private:
   bool restricted_ = false;
-  std::vector<std::string> allow_;  // with `_extracted` names also stripped
+  JsonAllowSet allow_{{}};
 };
 
 // One step of a JSON path: a field name or an array index.

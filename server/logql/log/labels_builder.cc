@@ -96,15 +96,18 @@ void LabelsBuilder::Set(LabelCategory category, std::string_view name, std::stri
     SetErrDetails(value);
     return;
   }
-  int i = FindAdded(name);
-  if (i >= 0) {
-    adds_[i].value.assign(value);
-    adds_[i].category = category;
+  SetAt(category, name, value, FindAdded(name), FindBase(name));
+}
+
+void LabelsBuilder::SetAt(LabelCategory category, std::string_view name, std::string_view value,
+                          int added, int base) {
+  if (added >= 0) {
+    adds_[added].value.assign(value);
+    adds_[added].category = category;
     return;
   }
-  int b = FindBase(name);
-  if (b >= 0 && !base_hidden_[b]) {
-    base_hidden_[b] = true;
+  if (base >= 0 && !base_hidden_[base]) {
+    base_hidden_[base] = true;
     dirty_ = true;
   }
   if (n_adds_ == adds_.size()) adds_.emplace_back();
@@ -122,13 +125,22 @@ std::string_view LabelsBuilder::ExtractedName(std::string_view name, std::string
 }
 
 void LabelsBuilder::SetExtracted(std::string_view name, std::string_view value) {
-  if (!BaseHas(name) && !MetadataHas(name)) {
-    Set(LabelCategory::kParsed, name, value);
+  if (name.starts_with("__error")) {  // __error__ / __error_details__ (rare)
+    std::string_view n = ExtractedName(name, &extracted_buf_);
+    Set(LabelCategory::kParsed, n, value);
     return;
   }
-  std::string n(name);
-  n.append(kExtractedSuffix);
-  Set(LabelCategory::kParsed, n, value);
+  // One lookup of each kind decides the clash and finds the slot.
+  const int added = FindAdded(name);
+  const int base = FindBase(name);
+  if (base < 0 && (added < 0 || adds_[added].category != LabelCategory::kMetadata)) {
+    SetAt(LabelCategory::kParsed, name, value, added, base);
+    return;
+  }
+  extracted_buf_.assign(name);
+  extracted_buf_.append(kExtractedSuffix);
+  const std::string_view n = extracted_buf_;
+  SetAt(LabelCategory::kParsed, n, value, FindAdded(n), FindBase(n));
 }
 
 void LabelsBuilder::RemoveAdded(size_t i) {

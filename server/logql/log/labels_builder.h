@@ -120,6 +120,9 @@ class LabelsBuilder {
     std::string value;
     LabelCategory category;
   };
+  // Set() once `name` is known not to be an error label: `added` and `base`
+  // are FindAdded(name) and FindBase(name).
+  void SetAt(LabelCategory category, std::string_view name, std::string_view value, int added, int base);
   int FindAdded(std::string_view name) const;
   int FindBase(std::string_view name) const;
   void RemoveAdded(size_t i);
@@ -131,6 +134,7 @@ class LabelsBuilder {
   bool dirty_ = false;                // base_hidden_ has a true entry
   std::string err_;
   std::string err_details_;
+  std::string extracted_buf_;         // `<name>_extracted` for SetExtracted
 
   std::shared_ptr<const LabelsResult> base_result_;  // nothing added on the line
   std::unordered_map<uint64_t, std::shared_ptr<const LabelsResult>> cache_;
