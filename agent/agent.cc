@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "agent/pipeline/stages/custom_metrics.h"
@@ -27,7 +28,7 @@ struct Agent::File {
   std::string path;
   std::unique_ptr<tail::TailedFile> tf;
   std::unique_ptr<pipeline::Pipeline> pipe;
-  std::map<std::string, std::string> labels;
+  pipeline::LabelSet labels;  // shared by every line read from the file
   int64_t rotated_at_ns = 0;  // 0 while `path` names this file
   // For a rotated file resumed at start-up: the live path whose reading
   // waits until this file reached its end (order per stream); else empty.
@@ -39,7 +40,7 @@ struct Agent::File {
   // to, so the entries of one stream (stdout and stderr interleave) share
   // one label set. Most recent first; at most kLabelCacheSize.
   struct LabelCacheEntry {
-    std::map<std::string, std::string> pipeline_labels;
+    pipeline::LabelSet pipeline_labels;
     client::SharedLabels shared;
     std::string tenant;
   };
@@ -49,9 +50,6 @@ struct Agent::File {
 namespace {
 // Label sets remembered per file (streams of one file seen recently).
 constexpr size_t kLabelCacheSize = 4;
-// Label maps of dispatched entries kept for reuse by the next lines (about
-// one read pass worth); beyond it they are freed.
-constexpr size_t kMaxPooledLabelMaps = 4096;
 }  // namespace
 
 Agent::Agent(AgentOptions options, AgentRunOptions run)
@@ -185,9 +183,10 @@ std::unique_ptr<Agent::File> Agent::MakeFile(const std::string& path,
   f->path = path;
   f->tf = std::move(tf);
   f->pipe = std::move(*pipe);
-  f->labels = t.labels;
-  for (auto& [k, v] : tail::ContainerLabels(path)) f->labels.emplace(k, v);
-  f->labels["filename"] = path;
+  std::map<std::string, std::string> labels = t.labels;
+  for (auto& [k, v] : tail::ContainerLabels(path)) labels.emplace(k, v);
+  labels["filename"] = path;
+  f->labels = labels;
   return f;
 }
 
@@ -341,7 +340,9 @@ void Agent::ReaderLoop() {
       }
     } else if (!any) {
       std::unique_lock<std::mutex> lock(stop_mu_);
-      stop_cv_.wait_for(lock, std::chrono::nanoseconds(kPollNanos), [this] { return stopping_; });
+      stop_cv_.wait_for(lock, std::chrono::nanoseconds(kPollNanos),
+                        [this] { return stopping_ || wake_; });
+      wake_ = false;
     }
   }
   // Shutdown: emit what stages hold so it is sent before positions are saved.
@@ -362,6 +363,7 @@ bool Agent::ReadPass(File* f, bool finishing) {
   {
     std::lock_guard<std::mutex> lock(ack_mu_);
     backpressure = inflight_bytes_ > kMaxUnackedBytes;
+    if (backpressure) reader_paused_ = true;  // OnAcks wakes us below the cap
   }
   if (!backpressure) {
     if (f->tf->Truncated()) {
@@ -380,13 +382,7 @@ bool Agent::ReadPass(File* f, bool finishing) {
   int64_t now_wall = clock_->NowNanos();
   for (tail::Line& l : lines) {
     pipeline::PipelineEntry e;
-    if (!label_pool_.empty()) {
-      // Copy-assigning into a recycled map reuses its nodes (no allocation
-      // per label per line).
-      e.labels = std::move(label_pool_.back());
-      label_pool_.pop_back();
-    }
-    e.labels = f->labels;
+    e.labels = f->labels;  // shared, not copied
     e.timestamp_ns = now_wall;
     e.start_offset = l.start;
     e.line = std::move(l.text);
@@ -395,9 +391,6 @@ bool Agent::ReadPass(File* f, bool finishing) {
   if (!lines.empty()) read_lines_->WithLabels({f->path})->Inc(static_cast<double>(lines.size()));
   f->pipe->Flush(clock_->MonotonicNanos(), finishing, &out);
   Dispatch(f, &out);
-  for (pipeline::PipelineEntry& e : out) {
-    if (label_pool_.size() < kMaxPooledLabelMaps) label_pool_.push_back(std::move(e.labels));
-  }
   out.clear();  // frees the entries now; the capacity is kept for the next pass
   lines.clear();
   if (f->rotated_at_ns == 0) {
@@ -415,7 +408,13 @@ void Agent::Dispatch(File* f, std::vector<pipeline::PipelineEntry>* entries) {
   for (pipeline::PipelineEntry& e : *entries) {
     auto& cache = f->label_cache;
     size_t hit = 0;
-    while (hit < cache.size() && cache[hit].pipeline_labels != e.labels) ++hit;
+    // By identity first (a stage memo hands every entry of a stream the
+    // same set), then by value.
+    while (hit < cache.size() && !cache[hit].pipeline_labels.SharesWith(e.labels)) ++hit;
+    if (hit == cache.size()) {
+      hit = 0;
+      while (hit < cache.size() && cache[hit].pipeline_labels != e.labels) ++hit;
+    }
     if (hit == cache.size()) {
       File::LabelCacheEntry c;
       client::LabelMap labels;
@@ -431,8 +430,10 @@ void Agent::Dispatch(File* f, std::vector<pipeline::PipelineEntry>* entries) {
       if (cache.size() == kLabelCacheSize) cache.pop_back();
       cache.insert(cache.begin(), std::move(c));
       hit = 0;
-    } else if (hit > 0) {
-      std::swap(cache[hit], cache[0]);  // keep the most recent first
+    } else {
+      // Equal by value: remember this set so its next entries hit by identity.
+      if (!cache[hit].pipeline_labels.SharesWith(e.labels)) cache[hit].pipeline_labels = e.labels;
+      if (hit > 0) std::swap(cache[hit], cache[0]);  // keep the most recent first
       hit = 0;
     }
     const std::string& tenant = cache[0].tenant;
@@ -459,7 +460,9 @@ void Agent::Dispatch(File* f, std::vector<pipeline::PipelineEntry>* entries) {
       os << '\n' << std::flush;
       continue;
     }
-    pending.emplace_back(e.start_offset, entry.line.size() * clients_.size());
+    // What the entry holds in memory until acknowledged, per client.
+    pending.emplace_back(e.start_offset,
+                         (entry.line.capacity() + kQueuedEntryOverheadBytes) * clients_.size());
     for (size_t i = 0; i < clients_.size(); ++i) {
       bool last = i + 1 == clients_.size();
       per_client[i].push_back(client::ClientEntry{tenant, shared,
@@ -470,28 +473,70 @@ void Agent::Dispatch(File* f, std::vector<pipeline::PipelineEntry>* entries) {
   if (!pending.empty()) {
     // Registered before sending: an acknowledgement may arrive at once.
     std::lock_guard<std::mutex> lock(ack_mu_);
-    auto& file_inflight = inflight_[f->id];
+    std::deque<Inflight>& file_inflight = inflight_[f->id];
+    const int acks = static_cast<int>(clients_.size());
     for (const auto& [start, bytes] : pending) {
-      auto& slot = file_inflight[start];
-      slot.first += static_cast<int>(clients_.size());
-      slot.second += bytes;
       inflight_bytes_ += bytes;
+      if (file_inflight.empty() || file_inflight.back().start < start) {
+        file_inflight.push_back(Inflight{start, acks, bytes});
+        continue;
+      }
+      // Out of order (a stage held an older entry back) or the same start.
+      auto it = std::lower_bound(file_inflight.begin(), file_inflight.end(), start,
+                                 [](const Inflight& a, uint64_t s) { return a.start < s; });
+      if (it != file_inflight.end() && it->start == start) {
+        it->pending += acks;
+        it->bytes += bytes;
+      } else {
+        file_inflight.insert(it, Inflight{start, acks, bytes});
+      }
     }
   }
   for (size_t i = 0; i < clients_.size(); ++i) clients_[i]->SendAll(&per_client[i]);
 }
 
+void Agent::WakeReader() {
+  if (watcher_) {
+    watcher_->Wake();
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    wake_ = true;
+  }
+  stop_cv_.notify_all();
+}
+
 void Agent::OnAcks(const std::vector<client::AckRef>& acks) {
-  std::lock_guard<std::mutex> lock(ack_mu_);
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> lock(ack_mu_);
+    ApplyAcks(acks);
+    if (reader_paused_ && inflight_bytes_ <= kMaxUnackedBytes) {
+      reader_paused_ = false;
+      wake = true;
+    }
+  }
+  if (wake) WakeReader();
+}
+
+void Agent::ApplyAcks(const std::vector<client::AckRef>& acks) {
+  auto fit = inflight_.end();
   for (const client::AckRef& a : acks) {
-    auto fit = inflight_.find(a.source);
-    if (fit == inflight_.end()) continue;
-    auto it = fit->second.find(a.start_offset);
-    if (it == fit->second.end()) continue;
-    if (--it->second.first <= 0) {
-      inflight_bytes_ -= std::min(inflight_bytes_, it->second.second);
-      fit->second.erase(it);
-      if (fit->second.empty()) inflight_.erase(fit);
+    if (fit == inflight_.end() || fit->first != a.source) {
+      fit = inflight_.find(a.source);
+      if (fit == inflight_.end()) continue;
+    }
+    std::deque<Inflight>& d = fit->second;
+    auto it = std::lower_bound(d.begin(), d.end(), a.start_offset,
+                               [](const Inflight& x, uint64_t s) { return x.start < s; });
+    if (it == d.end() || it->start != a.start_offset || it->pending <= 0) continue;
+    if (--it->pending > 0) continue;
+    inflight_bytes_ -= std::min(inflight_bytes_, it->bytes);
+    while (!d.empty() && d.front().pending <= 0) d.pop_front();
+    if (d.empty()) {
+      inflight_.erase(fit);
+      fit = inflight_.end();
     }
   }
 }
@@ -506,7 +551,7 @@ uint64_t Agent::SafeOffset(File* f) {
   if (std::optional<uint64_t> p = f->pipe->PendingStart()) safe = std::min(safe, *p);
   std::lock_guard<std::mutex> lock(ack_mu_);
   auto it = inflight_.find(f->id);
-  if (it != inflight_.end() && !it->second.empty()) safe = std::min(safe, it->second.begin()->first);
+  if (it != inflight_.end() && !it->second.empty()) safe = std::min(safe, it->second.front().start);
   return safe;
 }
 

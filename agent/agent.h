@@ -24,6 +24,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -44,9 +45,17 @@
 
 namespace skald::agent {
 
-// Bytes of lines handed to clients and not yet acknowledged above which
-// reading pauses until acknowledgements catch up.
-inline constexpr uint64_t kMaxUnackedBytes = 16ull << 20;
+// Memory held by entries handed to clients and not yet acknowledged (line
+// buffers plus kQueuedEntryOverheadBytes each) above which reading pauses
+// until acknowledgements catch up. Nothing is lost at the cap: the files are
+// the buffer (positions advance only on acknowledgement). It bounds the
+// agent's RSS; it must hold a few batches (batchsize, 1 MiB of lines by
+// default) so the next batch is ready when a push returns.
+inline constexpr uint64_t kMaxUnackedBytes = 8ull << 20;
+// Per-entry memory besides the line buffer while queued or batched: the
+// client queue slot, protobuf entry and timestamp, in-flight record, malloc
+// headers.
+inline constexpr uint64_t kQueuedEntryOverheadBytes = 160;
 // Bytes read from one file per reader pass, so one busy file can't starve
 // the others.
 inline constexpr size_t kMaxReadPerPass = 1u << 20;
@@ -105,6 +114,10 @@ class Agent {
   bool ReadPass(File* f, bool finishing);
   void Dispatch(File* f, std::vector<pipeline::PipelineEntry>* entries);
   void OnAcks(const std::vector<client::AckRef>& acks);
+  // Removes acknowledged entries from inflight_; ack_mu_ held.
+  void ApplyAcks(const std::vector<client::AckRef>& acks);
+  // Wakes the reader from its idle wait (any thread).
+  void WakeReader();
   uint64_t SafeOffset(File* f);
   // True while entries of file `file_id` await acknowledgement.
   bool HasInflight(uint64_t file_id);
@@ -130,17 +143,27 @@ class Agent {
   // ReadPass scratch (cleared, not freed, between passes).
   std::vector<tail::Line> scratch_lines_;
   std::vector<pipeline::PipelineEntry> scratch_out_;
-  // Label maps of dispatched entries, reused for the next lines' labels.
-  std::vector<std::map<std::string, std::string>> label_pool_;
 
+  // One dispatched entry awaiting acknowledgements.
+  struct Inflight {
+    uint64_t start = 0;  // its start offset in the file
+    int pending = 0;     // acknowledgements still expected (one per client)
+    uint64_t bytes = 0;  // what it counts against kMaxUnackedBytes
+  };
   std::mutex ack_mu_;
-  // file id -> start offset -> outstanding acknowledgements
-  std::map<uint64_t, std::map<uint64_t, std::pair<int, uint64_t>>> inflight_;  // guarded by ack_mu_
-  uint64_t inflight_bytes_ = 0;                                                 // guarded by ack_mu_
+  // file id -> its unacknowledged entries sorted by start offset (entries
+  // are dispatched almost in offset order, so inserts are appends); fully
+  // acknowledged entries leave from the front, so front().start is the
+  // file's oldest unacknowledged offset.
+  std::map<uint64_t, std::deque<Inflight>> inflight_;  // guarded by ack_mu_
+  uint64_t inflight_bytes_ = 0;                         // guarded by ack_mu_
+  // The reader skipped a file at the cap and waits to be woken by acks.
+  bool reader_paused_ = false;  // guarded by ack_mu_
 
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;  // guarded by stop_mu_
+  bool wake_ = false;      // guarded by stop_mu_: acks made room (polling mode)
   std::atomic<bool> ready_{false};
   std::thread reader_;
 

@@ -1,23 +1,62 @@
 #include "agent/client/batch.h"
 
-#include "common/push_codec.h"
+#include <google/protobuf/arena.h>
+#include <snappy.h>
+
+#include "push.pb.h"
 
 namespace skald::agent::client {
 
-void Batch::Add(const std::string& labels, common::Entry entry, AckRef ack) {
+Batch::Batch(int64_t created_ns)
+    : created_ns_(created_ns), arena_(std::make_unique<google::protobuf::Arena>()) {
+  msg_ = google::protobuf::Arena::CreateMessage<logproto::PushRequest>(arena_.get());
+}
+
+Batch::~Batch() = default;
+
+void Batch::Reset(int64_t created_ns) {
+  created_ns_ = created_ns;
+  bytes_ = 0;
+  stream_index_.clear();
+  held_labels_.clear();
+  acks_.clear();
+  msg_ = nullptr;
+  arena_->Reset();  // runs the moved-in lines' destructors
+  msg_ = google::protobuf::Arena::CreateMessage<logproto::PushRequest>(arena_.get());
+}
+
+void Batch::Add(const SharedLabelString& labels, common::Entry entry, AckRef ack) {
   bytes_ += entry.line.size();
-  streams_[labels].push_back(std::move(entry));
+  auto [it, inserted] = stream_index_.try_emplace(labels.get(), msg_->streams_size());
+  if (inserted) {
+    msg_->add_streams()->set_labels(*labels);
+    held_labels_.push_back(labels);
+  }
+  logproto::EntryAdapter* e = msg_->mutable_streams(it->second)->add_entries();
+  // Floor division so negative times keep nanos in [0, 1e9).
+  int64_t seconds = entry.timestamp_ns / 1'000'000'000;
+  int64_t nanos = entry.timestamp_ns % 1'000'000'000;
+  if (nanos < 0) {
+    nanos += 1'000'000'000;
+    --seconds;
+  }
+  e->mutable_timestamp()->set_seconds(seconds);
+  e->mutable_timestamp()->set_nanos(static_cast<int32_t>(nanos));
+  e->set_line(std::move(entry.line));
+  for (const common::Label& m : entry.metadata) {
+    logproto::LabelPairAdapter* p = e->add_structuredmetadata();
+    p->set_name(m.name);
+    p->set_value(m.value);
+  }
   acks_.push_back(ack);
 }
 
 std::string Batch::Encode() {
-  common::PushRequest req;
-  req.streams.reserve(streams_.size());
-  for (auto& [labels, entries] : streams_) {
-    req.streams.push_back(common::PushStream{labels, std::move(entries)});
-  }
-  streams_.clear();
-  return common::EncodePushProtobuf(req);
+  raw_.clear();
+  msg_->AppendToString(&raw_);
+  std::string out;
+  snappy::Compress(raw_.data(), raw_.size(), &out);
+  return out;
 }
 
 }  // namespace skald::agent::client

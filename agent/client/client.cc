@@ -164,14 +164,16 @@ void Client::SendAll(std::vector<ClientEntry>* entries) {
 }
 
 void Client::RunTenant(Tenant* t) {
-  std::unique_ptr<Batch> batch;
+  // One batch object reused for every batch of this tenant (its arena and
+  // serialization buffer keep their memory).
+  Batch batch(clock_->MonotonicNanos());
   // Canonical label strings by label-set pointer (the agent shares one
   // LabelMap per stream); holding the pointer keeps the key valid.
-  std::unordered_map<const LabelMap*, std::pair<SharedLabels, std::string>> label_strings;
+  std::unordered_map<const LabelMap*, std::pair<SharedLabels, SharedLabelString>> label_strings;
   // Promtail checks batch age every batchwait/10, at least every 10ms.
   const int64_t tick_ns = std::max<int64_t>(config_.batchwait_ns / 10, 10'000'000);
+  std::deque<ClientEntry> in;
   while (true) {
-    std::deque<ClientEntry> in;
     bool stop = false;
     {
       std::unique_lock<std::mutex> lock(t->mu);
@@ -188,24 +190,22 @@ void Client::RunTenant(Tenant* t) {
         for (auto& [k, v] : *e.labels) merged[k] = v;
         std::vector<common::Label> pairs;
         for (auto& [k, v] : merged) pairs.push_back({k, v});
-        cached = label_strings
-                     .emplace(e.labels.get(),
-                              std::make_pair(e.labels, common::Labels(std::move(pairs)).ToString()))
-                     .first;
+        auto str = std::make_shared<const std::string>(common::Labels(std::move(pairs)).ToString());
+        cached = label_strings.emplace(e.labels.get(), std::make_pair(e.labels, std::move(str))).first;
       }
-      const std::string& labels = cached->second.second;
-      if (batch && batch->bytes() + e.entry.line.size() > static_cast<size_t>(config_.batchsize_bytes) &&
-          !batch->empty()) {
-        SendBatch(t, batch.get());
-        batch.reset();
+      if (!batch.empty() &&
+          batch.bytes() + e.entry.line.size() > static_cast<size_t>(config_.batchsize_bytes)) {
+        SendBatch(t, &batch);
+        batch.Reset(clock_->MonotonicNanos());
       }
-      if (!batch) batch = std::make_unique<Batch>(clock_->MonotonicNanos());
-      batch->Add(labels, std::move(e.entry), e.ack);
+      if (batch.empty()) batch.Reset(clock_->MonotonicNanos());
+      batch.Add(cached->second.second, std::move(e.entry), e.ack);
     }
-    if (batch && !batch->empty() &&
-        (stop || clock_->MonotonicNanos() - batch->created_ns() >= config_.batchwait_ns)) {
-      SendBatch(t, batch.get());
-      batch.reset();
+    in.clear();
+    if (!batch.empty() &&
+        (stop || clock_->MonotonicNanos() - batch.created_ns() >= config_.batchwait_ns)) {
+      SendBatch(t, &batch);
+      batch.Reset(clock_->MonotonicNanos());
     }
     if (stop) {
       std::lock_guard<std::mutex> lock(t->mu);

@@ -85,7 +85,11 @@ bool TailedFile::Replaced() const {
 void TailedFile::EmitLine(std::string_view text, uint64_t start, uint64_t end,
                           std::vector<Line>* out) {
   if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-  out->push_back(Line{std::string(text), start, end});
+  Line& l = out->emplace_back();
+  l.text.reserve(text.size() + kLineSparePadding);
+  l.text.assign(text);
+  l.start = start;
+  l.end = end;
 }
 
 Result<size_t> TailedFile::ReadLines(size_t max_bytes, std::vector<Line>* out) {

@@ -23,11 +23,14 @@ namespace skald::agent::tail {
 
 // Longest line kept in one piece; longer lines are split at this size.
 inline constexpr size_t kMaxLineBytes = 1024 * 1024;
+// Spare capacity reserved after each line's text, so a parser that reads
+// past the end (simdjson On-Demand needs 64 bytes) parses it in place.
+inline constexpr size_t kLineSparePadding = 64;
 // Bytes read per read(2) call.
 inline constexpr size_t kReadChunkBytes = 256 * 1024;
 
 struct Line {
-  std::string text;    // without the trailing "\n" (and "\r")
+  std::string text;    // without the trailing "\n" (and "\r"); kLineSparePadding spare capacity
   uint64_t start = 0;  // file offset of the first byte
   uint64_t end = 0;    // file offset just past the newline
 };

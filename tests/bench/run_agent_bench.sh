@@ -12,7 +12,9 @@
 #        ideally a Release build; SKALD_BIN / SKALD_AGENT_BIN override each), SHARED_DIR (default ../shared), CORPUS_DIR (a
 #        directory made by genlogs.py --format docker, used as is instead of
 #        generating one; [lines] must then match it), KEEP=1 (keep the work
-#        directory), PERF=1 (record the agent with perf into $WORK/perf.data).
+#        directory), PERF=1 (record the agent with perf into $WORK/perf.data),
+#        SINK=1 (push to tests/bench/ack_sink.py, which acknowledges without
+#        decoding, instead of skald: the agent's own ceiling, not ingestion).
 # Not a test: nothing asserts a figure. Loopback only; bounded by the corpus.
 set -euo pipefail
 LINES=${1:-2000000}
@@ -46,6 +48,11 @@ RAW=$(du -cb "$CORPUS"/containers/*/*-json.log | tail -1 | cut -f1)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 SPORT=$(free_port)
 APORT=$(free_port)
+if [[ ${SINK:-0} == 1 ]]; then
+  # The agent's own ceiling: a push endpoint that only acknowledges.
+  python3 "$ROOT/tests/bench/ack_sink.py" "$SPORT" > "$WORK/sink.log" 2>&1 &
+  SPID=$!
+else
 cat > "$WORK/skald.yaml" <<YAML
 limits_config:
   ingestion_rate_mb: 100000
@@ -57,6 +64,7 @@ YAML
 "$SKALD" -config.file="$WORK/skald.yaml" -server.http-listen-address=127.0.0.1 \
   -server.http-listen-port="$SPORT" -common.path-prefix="$WORK/data" > "$WORK/skald.log" 2>&1 &
 SPID=$!
+fi
 for _ in $(seq 1 100); do
   curl -sf "http://127.0.0.1:$SPORT/ready" > /dev/null 2>&1 && break
   sleep 0.1
@@ -104,7 +112,7 @@ HWM=$(awk '/VmHWM/ {print $2}' "/proc/$APID/status")
 STICKS=$(awk '{print $14 + $15}' "/proc/$SPID/stat")
 HZ=$(getconf CLK_TCK)
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
-STATS=$(curl -sf "http://127.0.0.1:$SPORT/loki/api/v1/index/stats?query=%7Bjob%3D%22bench%22%7D&start=0&end=$(( $(date +%s%N) + 3600000000000 ))" || echo '{}')
+STATS=$([[ ${SINK:-0} == 1 ]] && echo '"ack sink: not stored"' || curl -sf "http://127.0.0.1:$SPORT/loki/api/v1/index/stats?query=%7Bjob%3D%22bench%22%7D&start=0&end=$(( $(date +%s%N) + 3600000000000 ))" || echo '{}')
 python3 - "$LINES" "$RAW" "$HZ" "$T_START" "$T_END" "$TICKS" "$HWM" "$STICKS" "$LOAD" "$STATS" "$(sent)" <<'PY'
 import sys
 lines, raw, hz, t0, t1, ticks, hwm, sticks, load, stats, sent = sys.argv[1:]

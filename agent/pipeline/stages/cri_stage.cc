@@ -53,7 +53,7 @@ class CriStage final : public Stage {
       if (!partial || Full(held->line)) partials_.Emit(key, out);
       return;
     }
-    entry.labels["stream"] = key;
+    stream_label_.Set(&entry.labels, "stream", key);
     if (!last_) {  // nothing reads `extracted` when no stage follows
       entry.extracted["stream"] = key;
       entry.extracted["timestamp"] = std::string(ts);
@@ -98,6 +98,7 @@ class CriStage final : public Stage {
 
   CriConfig c_;
   PartialLines partials_;
+  LabelMemo stream_label_;  // one shared label set per (file labels, stream)
   int64_t last_now_ = 0;
   bool last_ = false;  // no stage follows: `extracted` is not filled
 };

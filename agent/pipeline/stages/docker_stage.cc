@@ -23,18 +23,10 @@ class DockerStage final : public Stage {
  public:
   void Process(PipelineEntry entry, std::vector<PipelineEntry>* out) override {
     std::string_view log, stream, time;
-    // simdjson reads up to SIMDJSON_PADDING bytes past the end; a reused
-    // buffer avoids a padded copy allocated per line.
-    padded_.assign(entry.line);
-    padded_.reserve(entry.line.size() + simdjson::SIMDJSON_PADDING);
-    simdjson::dom::element doc;
-    if (parser_.parse(padded_.data(), padded_.size(), false).get(doc) != simdjson::SUCCESS ||
-        doc["log"].get(log) != simdjson::SUCCESS) {
+    if (!Decode(entry.line, &log, &stream, &time)) {
       out->push_back(std::move(entry));  // not docker JSON: pass through
       return;
     }
-    if (doc["stream"].get(stream) != simdjson::SUCCESS) stream = {};
-    if (doc["time"].get(time) != simdjson::SUCCESS) time = {};
     bool complete = !log.empty() && log.back() == '\n';
     if (complete) log.remove_suffix(1);
     std::string key(stream);
@@ -45,7 +37,7 @@ class DockerStage final : public Stage {
     }
     entry.line.assign(log);
     if (!stream.empty()) {
-      entry.labels["stream"] = key;
+      stream_label_.Set(&entry.labels, "stream", key);
       if (!last_) entry.extracted["stream"] = key;
     }
     if (!time.empty()) {
@@ -73,9 +65,63 @@ class DockerStage final : public Stage {
   const char* name() const override { return "docker"; }
 
  private:
-  simdjson::dom::parser parser_;
-  std::string padded_;  // the line being parsed, with padding capacity
+  // Parses `line` as one JSON object with a string `log` (and optional
+  // string `stream` and `time`; the first of duplicate keys wins). The views
+  // point into the parser and are valid until the next call. False when the
+  // line is not such an object (malformed, trailing bytes, `log` missing or
+  // not a string).
+  bool Decode(const std::string& line, std::string_view* log, std::string_view* stream,
+              std::string_view* time) {
+    // On-Demand reads up to SIMDJSON_PADDING bytes past the end: the reader
+    // reserves that much after each line (tail::kLineSparePadding), so the
+    // line is parsed in place; otherwise it is copied into a padded buffer.
+    simdjson::padded_string_view view;
+    if (line.capacity() >= line.size() + simdjson::SIMDJSON_PADDING) {
+      view = simdjson::padded_string_view(line.data(), line.size(), line.capacity());
+    } else {
+      padded_.assign(line);
+      padded_.reserve(line.size() + simdjson::SIMDJSON_PADDING);
+      view = simdjson::padded_string_view(padded_.data(), padded_.size(), padded_.capacity());
+    }
+    simdjson::ondemand::document doc;
+    simdjson::ondemand::object obj;
+    if (parser_.iterate(view).get(doc) != simdjson::SUCCESS ||
+        doc.get_object().get(obj) != simdjson::SUCCESS) {
+      return false;
+    }
+    bool have_log = false, have_stream = false, have_time = false;
+    for (auto field : obj) {
+      std::string_view key;
+      if (field.unescaped_key().get(key) != simdjson::SUCCESS) return false;
+      simdjson::ondemand::value v;
+      if (field.value().get(v) != simdjson::SUCCESS) return false;
+      std::string_view* dst = nullptr;
+      bool* have = nullptr;
+      if (key == "log" && !have_log) {
+        dst = log, have = &have_log;
+      } else if (key == "stream" && !have_stream) {
+        dst = stream, have = &have_stream;
+      } else if (key == "time" && !have_time) {
+        dst = time, have = &have_time;
+      }
+      if (dst != nullptr) {
+        *have = true;
+        if (v.get_string().get(*dst) == simdjson::SUCCESS) continue;
+        if (dst == log) return false;  // `log` must be a string
+        *dst = {};
+      }
+      // Any other value is left unread: the iterator skips it.
+    }
+    // Nothing may follow the object (current_location is out of bounds at
+    // the end of the document).
+    const char* rest = nullptr;
+    return have_log && doc.current_location().get(rest) == simdjson::OUT_OF_BOUNDS;
+  }
+
+  simdjson::ondemand::parser parser_;
+  std::string padded_;  // a line without spare capacity, copied with padding
   PartialLines partials_;
+  LabelMemo stream_label_;  // one shared label set per (file labels, stream)
   int64_t last_now_ = 0;
   bool last_ = false;  // no stage follows: `extracted` is not filled
 };

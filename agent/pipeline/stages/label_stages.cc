@@ -42,7 +42,7 @@ class LabelsStage final : public Stage {
       if (metadata_) {
         e.metadata.push_back({name, it->second});
       } else {
-        e.labels[name] = it->second;
+        e.labels.Set(name, it->second);
       }
     }
     out->push_back(std::move(e));
@@ -58,7 +58,7 @@ class StaticLabelsStage final : public Stage {
  public:
   explicit StaticLabelsStage(SourceMap m) : m_(std::move(m)) {}
   void Process(PipelineEntry e, std::vector<PipelineEntry>* out) override {
-    for (const auto& [name, value] : m_) e.labels[name] = value;
+    for (const auto& [name, value] : m_) e.labels.Set(name, value);
     out->push_back(std::move(e));
   }
   const char* name() const override { return "static_labels"; }
@@ -72,10 +72,15 @@ class LabelFilterStage final : public Stage {
   LabelFilterStage(std::set<std::string> names, bool allow)
       : names_(std::move(names)), allow_(allow) {}
   void Process(PipelineEntry e, std::vector<PipelineEntry>* out) override {
-    for (auto it = e.labels.begin(); it != e.labels.end();) {
-      bool listed = names_.contains(it->first);
-      bool keep = allow_ ? (listed || it->first == kTenantLabel) : !listed;
-      it = keep ? std::next(it) : e.labels.erase(it);
+    auto keep = [this](const std::string& name) {
+      bool listed = names_.contains(name);
+      return allow_ ? (listed || name == kTenantLabel) : !listed;
+    };
+    bool all_kept = true;
+    for (const auto& [name, value] : e.labels) all_kept = all_kept && keep(name);
+    if (!all_kept) {  // copies a shared label set only when something goes
+      LabelSet::Map& m = e.labels.Mutable();
+      for (auto it = m.begin(); it != m.end();) it = keep(it->first) ? std::next(it) : m.erase(it);
     }
     out->push_back(std::move(e));
   }
@@ -113,7 +118,7 @@ class TenantStage final : public Stage {
       auto it = e.labels.find(label_);
       if (it != e.labels.end()) tenant = it->second;
     }
-    if (!tenant.empty()) e.labels[kTenantLabel] = tenant;
+    if (!tenant.empty()) e.labels.Set(kTenantLabel, tenant);
     out->push_back(std::move(e));
   }
   const char* name() const override { return "tenant"; }

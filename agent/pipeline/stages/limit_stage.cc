@@ -79,7 +79,7 @@ class LimitStage final : public Stage {
     if (wait != 0) {
       if (drop_ || wait < 0) {
         CountDroppedLine(kRateLimitDropReason);
-        if (!by_label_.empty()) CountDroppedLineByLabel(by_label_, e.labels[by_label_]);
+        if (!by_label_.empty()) CountDroppedLineByLabel(by_label_, *e.labels.Get(by_label_));
         return;
       }
       std::this_thread::sleep_for(std::chrono::nanoseconds(wait));

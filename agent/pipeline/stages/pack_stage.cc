@@ -18,10 +18,9 @@ class PackStage final : public Stage {
   void Process(PipelineEntry e, std::vector<PipelineEntry>* out) override {
     std::map<std::string, std::string> packed;
     for (const std::string& n : names_) {
-      auto l = e.labels.find(n);
-      if (l != e.labels.end()) {
-        packed[n] = std::move(l->second);
-        e.labels.erase(l);
+      if (const std::string* l = e.labels.Get(n)) {
+        packed[n] = *l;
+        e.labels.Erase(n);
         continue;
       }
       auto x = e.extracted.find(n);

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/pipeline/stages/label_set.h"
 #include "common/labels.h"
 
 namespace skald::agent::pipeline {
@@ -23,8 +24,9 @@ inline constexpr char kTenantLabel[] = "__tenant_id__";
 
 struct PipelineEntry {
   // Stream labels; names starting with "__" are internal and dropped before
-  // sending (except the tenant label, which selects the tenant).
-  std::map<std::string, std::string> labels;
+  // sending (except the tenant label, which selects the tenant). Shared
+  // copy-on-write between the entries of a stream.
+  LabelSet labels;
   // Values extracted by parsing stages, read by labels/output/template...
   std::map<std::string, std::string> extracted;
   int64_t timestamp_ns = 0;

@@ -78,3 +78,55 @@ TEST_CASE("docker stage as the last stage skips extracted but decodes the same")
   CHECK(out[0].labels["stream"] == "stderr");
   CHECK(out[0].timestamp_ns == 1556590361000000000);
 }
+
+TEST_CASE("docker stage passes malformed or non-docker JSON through unchanged") {
+  const char* cases[] = {
+      R"({"log":"x\n","stream":"stdout"} trailing)",
+      R"({"log":5,"stream":"stdout"})",
+      R"({"stream":"stdout","time":"2019-04-30T02:12:41Z"})",
+      R"({"log":"x\n","stream":)",
+      R"(["log","x"])",
+      R"({"log":"unterminated)",
+      "",
+  };
+  for (const char* c : cases) {
+    CAPTURE(c);
+    auto s = Make(NewDockerStage, "{}");
+    auto out = Run(s->get(), {c});
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].line == c);
+    CHECK(out[0].labels.empty());
+  }
+}
+
+TEST_CASE("docker stage takes the first of duplicate keys, skips others, unescapes") {
+  auto s = Make(NewDockerStage, "{}");
+  auto out = Run(s->get(), {R"({"attrs":{"a":[1,2,{"b":null}]},"log":"q\"\u00e9\n","log":"second\n","stream":"stderr","time":"2019-04-30T02:12:41Z","x":1})"});
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].line == "q\"\xc3\xa9");
+  CHECK(out[0].labels["stream"] == "stderr");
+}
+
+TEST_CASE("docker stage ignores a stream or time that is not a string") {
+  auto s = Make(NewDockerStage, "{}");
+  auto out = Run(s->get(), {R"({"log":"x\n","stream":7,"time":null})"});
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].line == "x");
+  CHECK(out[0].labels.empty());
+}
+
+TEST_CASE("docker stage decodes a line with and without spare capacity alike") {
+  const std::string json = R"({"log":"hello\n","stream":"stdout","time":"2019-04-30T02:12:41Z"})";
+  for (size_t spare : {size_t{0}, size_t{64}}) {
+    CAPTURE(spare);
+    auto s = Make(NewDockerStage, "{}");
+    PipelineEntry e;
+    e.line.reserve(json.size() + spare);
+    e.line.assign(json);
+    std::vector<PipelineEntry> out;
+    (*s)->Process(std::move(e), &out);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].line == "hello");
+    CHECK(out[0].timestamp_ns == 1556590361000000000);
+  }
+}
