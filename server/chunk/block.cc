@@ -86,7 +86,7 @@ Status DecodeEntries(std::string_view col, const Header& h, std::string_view whe
         if (set < 0) return Status::Corruption("block entry out of range", where);
         continue;
       }
-      if (set < 0 || static_cast<uint64_t>(set) >= out->meta_sets.size()) {
+      if (set < 0 || static_cast<uint64_t>(set) >= out->metadata_set_count()) {
         return Status::Corruption("block entry out of range", where);
       }
       out->meta_ids[i] = static_cast<uint32_t>(set);
@@ -105,7 +105,7 @@ Status DecodeEntries(std::string_view col, const Header& h, std::string_view whe
     }
     ts += delta;
     off += len;
-    if (off > lines_size || (!entries_only && set >= out->meta_sets.size()) || ts < h.min_ts ||
+    if (off > lines_size || (!entries_only && set >= out->metadata_set_count()) || ts < h.min_ts ||
         ts > h.max_ts) {
       return Status::Corruption("block entry out of range", where);
     }
@@ -119,39 +119,56 @@ Status DecodeEntries(std::string_view col, const Header& h, std::string_view whe
   return Status::OK();
 }
 
-Status DecodeMetadata(std::string_view col, std::string_view where, DecodedBlock* out) {
+// Validates the metadata column (already in out->meta_column) and records
+// its symbols and sets; MetadataSet builds Labels from them on demand.
+Status DecodeMetadata(std::string_view where, DecodedBlock* out) {
+  std::string_view col = out->meta_column;
+  const char* base = col.data();
   uint64_t nsym = 0, nsets = 0;
   if (!common::GetVarint64(&col, &nsym) || nsym > col.size()) {
     return Status::Corruption("block metadata symbols", where);
   }
-  std::vector<std::string_view> syms(nsym);
-  for (auto& s : syms) {
+  out->meta_symbols.resize(nsym);
+  for (auto& sym : out->meta_symbols) {
+    std::string_view s;
     if (!common::GetLengthPrefixed(&col, &s)) return Status::Corruption("block metadata symbol", where);
+    sym = {static_cast<uint32_t>(s.data() - base), static_cast<uint32_t>(s.size())};
   }
   if (!common::GetVarint64(&col, &nsets) || nsets == 0 || nsets > col.size() + 1) {
     return Status::Corruption("block metadata sets", where);
   }
-  out->meta_sets.resize(nsets);
-  for (auto& set : out->meta_sets) {
+  out->meta_pairs.clear();
+  out->meta_set_start.resize(nsets + 1);
+  for (uint64_t set = 0; set < nsets; ++set) {
+    out->meta_set_start[set] = static_cast<uint32_t>(out->meta_pairs.size());
     uint64_t npairs = 0;
     if (!common::GetVarint64(&col, &npairs) || npairs > col.size()) {
       return Status::Corruption("block metadata set", where);
     }
-    set.resize(npairs);
-    for (auto& l : set) {
+    for (uint64_t i = 0; i < npairs; ++i) {
       uint64_t n = 0, v = 0;
       if (!common::GetVarint64(&col, &n) || !common::GetVarint64(&col, &v) || n >= nsym ||
           v >= nsym) {
         return Status::Corruption("block metadata pair", where);
       }
-      l.name.assign(syms[n]);
-      l.value.assign(syms[v]);
+      out->meta_pairs.emplace_back(static_cast<uint32_t>(n), static_cast<uint32_t>(v));
     }
   }
-  if (!out->meta_sets[0].empty() || !col.empty()) {
+  out->meta_set_start[nsets] = static_cast<uint32_t>(out->meta_pairs.size());
+  if (out->meta_set_start[1] != 0 || !col.empty()) {
     return Status::Corruption("block metadata column length", where);
   }
+  out->meta_built.resize(nsets);
+  out->meta_is_built.assign(nsets, 0);
   return Status::OK();
+}
+
+void ClearMetadata(DecodedBlock* out) {
+  out->meta_column.clear();
+  out->meta_symbols.clear();
+  out->meta_pairs.clear();
+  out->meta_set_start.clear();
+  out->meta_is_built.clear();
 }
 
 }  // namespace
@@ -159,6 +176,52 @@ Status DecodeMetadata(std::string_view col, std::string_view where, DecodedBlock
 size_t DecodedBlock::EntryAtLineOffset(size_t pos) const {
   auto it = std::upper_bound(line_offsets.begin(), line_offsets.end(), static_cast<uint32_t>(pos));
   return static_cast<size_t>(it - line_offsets.begin()) - 1;
+}
+
+std::span<const common::Label> DecodedBlock::MetadataSet(size_t set) const {
+  std::vector<common::Label>& labels = meta_built[set];
+  if (meta_is_built[set] == 0) {
+    meta_is_built[set] = 1;
+    auto sym = [&](uint32_t i) {
+      return std::string_view(meta_column).substr(meta_symbols[i].first, meta_symbols[i].second);
+    };
+    // assign() reuses the strings' capacity from an earlier block.
+    labels.resize(meta_set_start[set + 1] - meta_set_start[set]);
+    for (uint32_t p = meta_set_start[set], j = 0; p < meta_set_start[set + 1]; ++p, ++j) {
+      labels[j].name.assign(sym(meta_pairs[p].first));
+      labels[j].value.assign(sym(meta_pairs[p].second));
+    }
+  }
+  return labels;
+}
+
+size_t DecodedBlock::MetadataSetsHolding(std::span<const common::Label> pairs,
+                                         std::vector<uint8_t>* out) const {
+  const size_t nsets = metadata_set_count();
+  out->assign(nsets, 1);
+  size_t holding = nsets;
+  std::vector<uint8_t> is_name, is_value;  // per symbol, for the current pair
+  for (const common::Label& want : pairs) {
+    is_name.assign(meta_symbols.size(), 0);
+    is_value.assign(meta_symbols.size(), 0);
+    for (size_t i = 0; i < meta_symbols.size(); ++i) {
+      std::string_view s = std::string_view(meta_column).substr(meta_symbols[i].first, meta_symbols[i].second);
+      is_name[i] = s == want.name;
+      is_value[i] = s == want.value;
+    }
+    for (size_t set = 0; set < nsets; ++set) {
+      if ((*out)[set] == 0) continue;
+      bool found = false;
+      for (uint32_t p = meta_set_start[set]; p < meta_set_start[set + 1] && !found; ++p) {
+        found = is_name[meta_pairs[p].first] != 0 && is_value[meta_pairs[p].second] != 0;
+      }
+      if (!found) {
+        (*out)[set] = 0;
+        --holding;
+      }
+    }
+  }
+  return holding;
 }
 
 Status DecodeBlock(std::string_view bytes, std::string_view where, DecodedBlock* out) {
@@ -169,12 +232,12 @@ Status DecodeBlock(std::string_view bytes, std::string_view where, DecodedBlock*
   std::string_view stored_entries = cols.substr(0, h.stored[0]);
   std::string_view stored_lines = cols.substr(h.stored[0], h.stored[1]);
   std::string_view stored_meta = cols.substr(h.stored[0] + size_t{h.stored[1]}, h.stored[2]);
-  thread_local std::string entries_buf, meta_buf;
+  thread_local std::string entries_buf;
   SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_lines, h.raw[1], &out->lines, where));
   std::string_view prefix;
   if ((h.flags & kBlockFlagMetadataLinesPrefix) != 0) prefix = out->lines;
-  SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_meta, h.raw[2], &meta_buf, where, prefix));
-  SKALD_RETURN_IF_ERROR(DecodeMetadata(meta_buf, where, out));
+  SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_meta, h.raw[2], &out->meta_column, where, prefix));
+  SKALD_RETURN_IF_ERROR(DecodeMetadata(where, out));
   SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_entries, h.raw[0], &entries_buf, where));
   return DecodeEntries(entries_buf, h, where, out);
 }
@@ -185,7 +248,7 @@ Status DecodeBlockEntriesOnly(std::string_view bytes, std::string_view where, De
   if (h.count == 0 || h.count > h.raw[0] || h.min_ts > h.max_ts) return Status::Corruption("block header range", where);
   std::string_view stored_entries = bytes.substr(kBlockHeaderBytes, h.stored[0]);
   out->lines.clear();
-  out->meta_sets.clear();
+  ClearMetadata(out);
   thread_local std::string entries_buf;
   SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_entries, h.raw[0], &entries_buf, where));
   return DecodeEntries(entries_buf, h, where, out, /*entries_only=*/true);

@@ -40,14 +40,33 @@ struct DecodedBlock {
   std::vector<int64_t> timestamps;     // ascending
   std::vector<uint32_t> line_offsets;  // size()+1 offsets into `lines`
   std::string lines;                   // every line, back to back
-  std::vector<uint32_t> meta_ids;      // per entry, index into meta_sets
-  std::vector<std::vector<common::Label>> meta_sets;  // [0] is the empty set
+  std::vector<uint32_t> meta_ids;      // per entry, index of its metadata set
 
   size_t size() const { return timestamps.size(); }
   std::string_view Line(size_t i) const {
     return std::string_view(lines).substr(line_offsets[i], line_offsets[i + 1] - line_offsets[i]);
   }
-  std::span<const common::Label> Metadata(size_t i) const { return meta_sets[meta_ids[i]]; }
+  // Entry i's structured metadata. Sets are validated by DecodeBlock but
+  // built into Labels only when first asked for (most scanned entries are
+  // filtered out before anyone reads their metadata); the span stays valid
+  // until the block is decoded again.
+  std::span<const common::Label> Metadata(size_t i) const { return MetadataSet(meta_ids[i]); }
+  std::span<const common::Label> MetadataSet(size_t set) const;
+  size_t metadata_set_count() const { return meta_set_start.empty() ? 0 : meta_set_start.size() - 1; }
+  // (*out)[s] = 1 iff metadata set s holds every name=value of `pairs`
+  // (compared as symbols, no Labels built); returns how many sets do.
+  size_t MetadataSetsHolding(std::span<const common::Label> pairs, std::vector<uint8_t>* out) const;
+
+  // Decoder state behind MetadataSet (block.cc): the decompressed metadata
+  // column, its symbols as (offset, length) in it, every set's (name, value)
+  // symbol pairs back to back, where each set starts in them ([0] is the
+  // empty set), and the sets built so far.
+  std::string meta_column;
+  std::vector<std::pair<uint32_t, uint32_t>> meta_symbols;
+  std::vector<std::pair<uint32_t, uint32_t>> meta_pairs;
+  std::vector<uint32_t> meta_set_start;  // size: sets + 1
+  mutable std::vector<std::vector<common::Label>> meta_built;
+  mutable std::vector<uint8_t> meta_is_built;
   // The entry whose line holds byte `pos` of `lines` (pos < lines.size()).
   size_t EntryAtLineOffset(size_t pos) const;
 };
@@ -59,7 +78,7 @@ common::Status DecodeBlock(std::string_view bytes, std::string_view where, Decod
 
 // Like DecodeBlock but decompresses only the entries column: fills
 // `timestamps` and `line_offsets` (line lengths, for count/bytes metrics
-// that read no line text) and leaves `lines`, `meta_ids` and `meta_sets`
+// that read no line text) and leaves `lines`, `meta_ids` and the metadata sets
 // empty (Line() and Metadata() must not be called). Same checks and errors,
 // line lengths checked against the header's raw lines size.
 common::Status DecodeBlockEntriesOnly(std::string_view bytes, std::string_view where,

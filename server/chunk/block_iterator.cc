@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 
 #include "common/labels.h"
 #include "server/iter/merge_entry_iterator.h"
@@ -13,6 +14,50 @@ using iter::Direction;
 using iter::EntryIterator;
 using iter::EntryRef;
 
+// DecodedBlocks of finished iterators, kept so the next block decodes into
+// buffers that already have their capacity (no malloc, no page faults, no
+// zero-fill of a fresh 256 KiB line buffer per block). Thread-safe.
+class BlockPool {
+ public:
+  static BlockPool& Instance() {
+    static BlockPool* pool = new BlockPool();  // never destroyed: used until exit
+    return *pool;
+  }
+
+  std::unique_ptr<DecodedBlock> Get() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!free_.empty()) {
+        auto b = std::move(free_.back());
+        free_.pop_back();
+        return b;
+      }
+    }
+    return std::make_unique<DecodedBlock>();
+  }
+
+  void Put(std::unique_ptr<DecodedBlock> b) {
+    if (b == nullptr || b->lines.capacity() > kMaxPooledLineBytes) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.size() < kMaxPooledBlocks) free_.push_back(std::move(b));
+  }
+
+ private:
+  // At most this many blocks are kept (a few MiB); more are freed.
+  static constexpr size_t kMaxPooledBlocks = 16;
+  // A block whose line buffer grew past this is freed rather than kept.
+  static constexpr size_t kMaxPooledLineBytes = 4u << 20;
+
+  std::mutex mu_;
+  std::vector<std::unique_ptr<DecodedBlock>> free_;
+};
+
+// What every yielded entry must satisfy (NewBlocksIterator's arguments).
+struct EntryFilter {
+  std::vector<std::string> needles;
+  std::vector<common::Label> metadata;
+};
+
 struct StreamInfo {
   std::string labels;
   uint64_t hash;
@@ -22,17 +67,23 @@ class BlockEntryIterator final : public EntryIterator {
  public:
   BlockEntryIterator(std::shared_ptr<const StreamInfo> stream, BlockDecodeFn decode,
                      int64_t from_ns, int64_t through_ns, Direction direction,
-                     std::shared_ptr<const std::vector<std::string>> needles)
+                     std::shared_ptr<const EntryFilter> filter)
       : stream_(std::move(stream)),
         decode_(std::move(decode)),
         from_(from_ns),
         through_(through_ns),
         forward_(direction == Direction::kForward),
-        needles_(std::move(needles)) {}
+        filter_(std::move(filter)) {}
+
+  ~BlockEntryIterator() override { BlockPool::Instance().Put(std::move(block_)); }
 
   bool Next() override {
     if (!decoded_ && !Decode()) return false;
-    if (remaining_ == 0) return false;
+    if (remaining_ == 0) {
+      // Exhausted: nothing refers to the block any more.
+      BlockPool::Instance().Put(std::move(block_));
+      return false;
+    }
     --remaining_;
     size_t i;
     if (filtered_) {
@@ -41,9 +92,9 @@ class BlockEntryIterator final : public EntryIterator {
       i = pos_;
     }
     pos_ = forward_ ? pos_ + 1 : pos_ - 1;
-    cur_.timestamp_ns = block_.timestamps[i];
-    cur_.line = block_.Line(i);
-    cur_.metadata = block_.Metadata(i);
+    cur_.timestamp_ns = block_->timestamps[i];
+    cur_.line = block_->Line(i);
+    cur_.metadata = block_->Metadata(i);
     return true;
   }
 
@@ -55,17 +106,35 @@ class BlockEntryIterator final : public EntryIterator {
  private:
   bool Decode() {
     decoded_ = true;
-    status_ = decode_(&block_);
+    block_ = BlockPool::Instance().Get();
+    status_ = decode_(block_.get());
     if (!status_.ok()) return false;
-    const auto& ts = block_.timestamps;
+    const auto& ts = block_->timestamps;
     size_t lo = static_cast<size_t>(std::lower_bound(ts.begin(), ts.end(), from_) - ts.begin());
     size_t hi = static_cast<size_t>(std::lower_bound(ts.begin(), ts.end(), through_) - ts.begin());
     if (hi < lo) hi = lo;
-    if (!needles_->empty()) {
+    if (!filter_->needles.empty()) {
       filtered_ = true;
-      FindEntriesContaining(block_, lo, hi, *needles_, &matches_);
+      FindEntriesContaining(*block_, lo, hi, filter_->needles, &matches_);
       lo = 0;
       hi = matches_.size();
+    }
+    if (!filter_->metadata.empty()) {
+      // Entries whose metadata set lacks a required pair are dropped here,
+      // before anyone builds their metadata labels.
+      if (block_->MetadataSetsHolding(filter_->metadata, &sets_) == 0) {
+        hi = lo;
+      } else if (filtered_) {
+        std::erase_if(matches_, [&](uint32_t e) { return sets_[block_->meta_ids[e]] == 0; });
+        hi = matches_.size();
+      } else {
+        filtered_ = true;
+        for (size_t e = lo; e < hi; ++e) {
+          if (sets_[block_->meta_ids[e]] != 0) matches_.push_back(static_cast<uint32_t>(e));
+        }
+        lo = 0;
+        hi = matches_.size();
+      }
     }
     remaining_ = hi - lo;
     pos_ = forward_ ? lo : hi - 1;
@@ -76,11 +145,12 @@ class BlockEntryIterator final : public EntryIterator {
   BlockDecodeFn decode_;
   const int64_t from_, through_;
   const bool forward_;
-  std::shared_ptr<const std::vector<std::string>> needles_;
+  std::shared_ptr<const EntryFilter> filter_;
   bool decoded_ = false;
   bool filtered_ = false;  // iterate matches_ rather than block_ positions
-  DecodedBlock block_;
+  std::unique_ptr<DecodedBlock> block_;  // from BlockPool once decoded; back when done
   std::vector<uint32_t> matches_;
+  std::vector<uint8_t> sets_;  // per metadata set: holds filter_->metadata
   size_t pos_ = 0;
   size_t remaining_ = 0;
   EntryRef cur_;
@@ -169,7 +239,8 @@ std::unique_ptr<EntryIterator> NewBlocksIterator(std::string labels,
                                                  std::vector<BlockSource> blocks,
                                                  int64_t from_ns, int64_t through_ns,
                                                  Direction direction,
-                                                 std::vector<std::string> line_contains) {
+                                                 std::vector<std::string> line_contains,
+                                                 std::vector<common::Label> metadata_equals) {
   const bool forward = direction == Direction::kForward;
   std::erase_if(blocks, [&](const BlockSource& b) {
     return b.meta.max_ts < from_ns || b.meta.min_ts >= through_ns;
@@ -180,7 +251,8 @@ std::unique_ptr<EntryIterator> NewBlocksIterator(std::string labels,
   auto stream = std::make_shared<StreamInfo>();
   stream->hash = common::FingerprintOf(labels);
   stream->labels = std::move(labels);
-  auto needles = std::make_shared<const std::vector<std::string>>(std::move(line_contains));
+  auto filter = std::make_shared<const EntryFilter>(
+      EntryFilter{std::move(line_contains), std::move(metadata_equals)});
   // Blocks in reading order form runs that overlap in time (late entries);
   // each run is merged, the runs are read one after the other, so a block is
   // decoded only when the reader gets to its run.
@@ -205,7 +277,7 @@ std::unique_ptr<EntryIterator> NewBlocksIterator(std::string labels,
     run_edge = forward ? std::max(run_edge, b.meta.max_ts) : std::min(run_edge, b.meta.min_ts);
     run_bounds.push_back(forward ? b.meta.min_ts : b.meta.max_ts);
     run.push_back(std::make_unique<BlockEntryIterator>(stream, std::move(b.decode), from_ns,
-                                                       through_ns, direction, needles));
+                                                       through_ns, direction, filter));
   }
   close_run();
   if (runs.size() == 1) return std::move(runs.front());

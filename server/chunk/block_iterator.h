@@ -29,12 +29,14 @@ struct BlockSource {
 // [from_ns, through_ns) in `direction`: block by block when the blocks do
 // not overlap in time, through a merge (which also drops duplicates) when
 // they do. Only entries whose line contains every string of
-// `line_contains` (case-sensitive) are yielded; empty: all entries.
+// `line_contains` (case-sensitive) and whose structured metadata holds every
+// name=value of `metadata_equals` are yielded; empty: all entries.
 std::unique_ptr<iter::EntryIterator> NewBlocksIterator(std::string labels,
                                                        std::vector<BlockSource> blocks,
                                                        int64_t from_ns, int64_t through_ns,
                                                        iter::Direction direction,
-                                                       std::vector<std::string> line_contains);
+                                                       std::vector<std::string> line_contains,
+                                                       std::vector<common::Label> metadata_equals = {});
 
 // Indexes (ascending) of the entries in [lo, hi) of `block` whose line
 // contains every needle, appended to `*out`. Exposed for tests.

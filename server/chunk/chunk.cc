@@ -45,10 +45,8 @@ common::Result<std::string_view> Chunk::Bytes(uint64_t offset, uint64_t length,
     return Status::Corruption("chunk range outside the chunk", Where(offset));
   }
   if (!read_) return std::string_view(bytes_).substr(offset, length);
-  auto got = read_(offset, length);
-  if (!got.ok()) return got.status();
-  if (got->size() != length) return Status::Corruption("chunk read came back short", Where(offset));
-  *scratch = std::move(got).value();
+  SKALD_RETURN_IF_ERROR(read_(offset, length, scratch));
+  if (scratch->size() != length) return Status::Corruption("chunk read came back short", Where(offset));
   return std::string_view(*scratch);
 }
 
@@ -170,10 +168,16 @@ uint64_t Chunk::LineBytes() const {
   return n;
 }
 
+size_t Chunk::MemoryBytes() const {
+  return sizeof(Chunk) + bytes_.capacity() + tail_.capacity() + ref_.capacity() +
+         labels_.capacity() + blocks_.capacity() * sizeof(BlockMeta) +
+         blooms_.capacity() * sizeof(Bloom);
+}
+
 Status Chunk::DecodeBlock(size_t i, DecodedBlock* out) const {
   const BlockMeta& m = blocks_[i];
   std::string where = Where(m.offset);
-  std::string scratch;
+  thread_local std::string scratch;  // keeps its capacity between blocks
   auto bytes = Bytes(m.offset, m.length, &scratch);
   if (!bytes.ok()) return bytes.status();
   SKALD_RETURN_IF_ERROR(chunk::DecodeBlock(*bytes, where, out));
@@ -187,7 +191,7 @@ Status Chunk::DecodeBlock(size_t i, DecodedBlock* out) const {
 Status Chunk::DecodeBlockEntries(size_t i, DecodedBlock* out) const {
   const BlockMeta& m = blocks_[i];
   std::string where = Where(m.offset);
-  std::string scratch;
+  thread_local std::string scratch;  // keeps its capacity between blocks
   auto bytes = Bytes(m.offset, m.length, &scratch);
   if (!bytes.ok()) return bytes.status();
   SKALD_RETURN_IF_ERROR(chunk::DecodeBlockEntriesOnly(*bytes, where, out));
@@ -216,7 +220,7 @@ std::unique_ptr<iter::EntryIterator> Chunk::NewIterator(const ChunkIteratorOptio
                     }});
   }
   return NewBlocksIterator(labels_, std::move(sources), options.from_ns, options.through_ns,
-                           options.direction, options.line_contains);
+                           options.direction, options.line_contains, options.metadata_equals);
 }
 
 }  // namespace skald::server::chunk

@@ -39,13 +39,18 @@ struct ChunkIteratorOptions {
   // Only entries whose line contains every one of these (case-sensitive)
   // are yielded, found by one memmem pass per block. Empty: keep all.
   std::vector<std::string> line_contains;
+  // Only entries whose structured metadata holds every one of these pairs
+  // are yielded (checked on the block's metadata symbols). Empty: keep all.
+  std::vector<common::Label> metadata_equals;
   // Called once per block just before it is decompressed (stats). Optional.
   std::function<void(const BlockMeta&)> on_decode;
 };
 
-// Reads bytes [offset, offset + length) of one stored chunk (owned by the
-// caller); an error status passes through to the reader.
-using ChunkReadFn = std::function<common::Result<std::string>(uint64_t offset, uint64_t length)>;
+// Reads bytes [offset, offset + length) of one stored chunk into `*out`
+// (contents replaced; its capacity may be reused); an error status passes
+// through to the reader. Called concurrently when the chunk is shared.
+using ChunkReadFn =
+    std::function<common::Status(uint64_t offset, uint64_t length, std::string* out)>;
 
 class Chunk : public std::enable_shared_from_this<Chunk> {
  public:
@@ -72,6 +77,9 @@ class Chunk : public std::enable_shared_from_this<Chunk> {
   int64_t MaxTimestamp() const;
   uint64_t EntryCount() const;
   uint64_t LineBytes() const;
+  // Heap bytes this object holds (the whole chunk for Open; for OpenLazy its
+  // index, blooms and names): what keeping it in a cache costs.
+  size_t MemoryBytes() const;
 
   // Verifies and decodes block i into `*out` (reusing its buffers).
   // Corruption naming the ref and the block's offset.

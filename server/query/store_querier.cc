@@ -89,7 +89,8 @@ std::vector<FieldKeys> FieldBloomKeys(const ScanHints& hints) {
 
 class ChunkSource final : public EntrySource {
  public:
-  ChunkSource(store::ChunkStore* store, store::ChunkRef ref) : store_(store), ref_(ref) {}
+  ChunkSource(store::ChunkStore* store, ChunkCache* cache, store::ChunkRef ref)
+      : store_(store), cache_(cache), ref_(ref) {}
 
   int64_t MinTime() const override { return ref_.from_ts; }
   int64_t MaxTime() const override { return ref_.through_ts; }
@@ -137,10 +138,12 @@ class ChunkSource final : public EntrySource {
       };
     }
     opts.on_decode = [stats](const chunk::BlockMeta& meta) {
+      stats->compressed_bytes += meta.length;
       stats->decompressed_lines += meta.entry_count;
       stats->decompressed_bytes += meta.line_bytes;
     };
     opts.line_contains = hints.line_contains;
+    opts.metadata_equals = hints.metadata_equals;
     return (*chunk)->NewIterator(opts);
   }
 
@@ -156,6 +159,7 @@ class ChunkSource final : public EntrySource {
     for (size_t i = 0; i < (*chunk)->BlockCount(); ++i) {
       const chunk::BlockMeta& m = (*chunk)->Block(i);
       if (m.max_ts < from || m.min_ts >= through) continue;
+      stats->compressed_bytes += m.length;
       stats->decompressed_lines += m.entry_count;
       stats->decompressed_bytes += m.line_bytes;
       SKALD_RETURN_IF_ERROR((*chunk)->DecodeBlockEntries(i, &block));
@@ -165,22 +169,30 @@ class ChunkSource final : public EntrySource {
   }
 
  private:
-  // Opens the chunk lazily: only its index, its blooms and the blocks a scan
-  // decodes are read, each read counted in stats->compressed_bytes.
+  // The chunk from the cache, or opened lazily (only its index and blooms
+  // are read now, its blocks when a scan decodes them) and cached. Bytes
+  // read count in stats->compressed_bytes: here the index and blooms on a
+  // miss, each decoded block's stored length where it is decoded.
   Result<std::shared_ptr<const chunk::Chunk>> OpenChunk(QueryStats* stats) const {
+    if (auto hit = cache_->Get(ref_)) return hit;
     std::string where = "chunk " + std::to_string(ref_.id) + " (file " +
                         std::to_string(ref_.file_id) + " @" + std::to_string(ref_.offset) + ")";
-    return chunk::Chunk::OpenLazy(
+    auto c = chunk::Chunk::OpenLazy(
         ref_.length,
-        [store = store_, ref = ref_, stats](uint64_t offset, uint64_t length) {
-          auto got = store->ReadRange(ref, offset, length);
-          if (got.ok()) stats->compressed_bytes += got->size();
-          return got;
+        [store = store_, ref = ref_](uint64_t offset, uint64_t length, std::string* out) {
+          return store->ReadRangeInto(ref, offset, length, out);
         },
         std::move(where));
+    if (!c.ok()) return c.status();
+    uint64_t block_bytes = 0;
+    for (size_t i = 0; i < (*c)->BlockCount(); ++i) block_bytes += (*c)->Block(i).length;
+    stats->compressed_bytes += (*c)->size() - block_bytes;
+    cache_->Put(ref_, *c);
+    return c;
   }
 
   store::ChunkStore* store_;
+  ChunkCache* cache_;
   store::ChunkRef ref_;
 };
 
@@ -270,7 +282,7 @@ Result<std::vector<logql::StreamSources>> StoreQuerier::SelectStreams(
     for (const auto& ref : *refs) {
       auto it = by_id.find(ref.stream_id);
       if (it == by_id.end()) continue;
-      it->second->sources.push_back(std::make_unique<ChunkSource>(chunks_, ref));
+      it->second->sources.push_back(std::make_unique<ChunkSource>(chunks_, &cache_, ref));
     }
   }
   if (ingester_) {

@@ -12,18 +12,24 @@
 #include <vector>
 
 #include "server/ingest/ingester.h"
+#include "server/query/chunk_cache.h"
 #include "server/logql/querier.h"
 #include "server/store/chunk_store.h"
 #include "server/store/index.h"
 
 namespace skald::server::query {
 
+// Default budget of the opened-chunk cache (indexes and blooms, no blocks):
+// about what 2M lines of logs need (their blooms are ~48 MB).
+constexpr size_t kDefaultChunkCacheBytes = size_t{64} << 20;
+
 class StoreQuerier final : public logql::Querier {
  public:
   // Pointers are not owned and must outlive the querier; `ingester` may be
-  // null (store only).
-  StoreQuerier(store::Index* index, store::ChunkStore* chunks, const ingest::Ingester* ingester)
-      : index_(index), chunks_(chunks), ingester_(ingester) {}
+  // null (store only). `chunk_cache_bytes`: see ChunkCache (0 disables it).
+  StoreQuerier(store::Index* index, store::ChunkStore* chunks, const ingest::Ingester* ingester,
+               size_t chunk_cache_bytes = kDefaultChunkCacheBytes)
+      : index_(index), chunks_(chunks), ingester_(ingester), cache_(chunk_cache_bytes) {}
   StoreQuerier(const StoreQuerier&) = delete;
   StoreQuerier& operator=(const StoreQuerier&) = delete;
 
@@ -35,6 +41,7 @@ class StoreQuerier final : public logql::Querier {
   store::Index* index_;
   store::ChunkStore* chunks_;
   const ingest::Ingester* ingester_;
+  ChunkCache cache_;
 };
 
 }  // namespace skald::server::query

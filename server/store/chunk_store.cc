@@ -276,6 +276,13 @@ Result<std::string> ChunkStore::Read(const ChunkRef& ref) {
 
 Result<std::string> ChunkStore::ReadRange(const ChunkRef& ref, uint64_t offset,
                                           uint64_t length) {
+  std::string buf;
+  SKALD_RETURN_IF_ERROR(ReadRangeInto(ref, offset, length, &buf));
+  return buf;
+}
+
+Status ChunkStore::ReadRangeInto(const ChunkRef& ref, uint64_t offset, uint64_t length,
+                                 std::string* out) {
   if (offset > ref.length || length > ref.length - offset) {
     return Status::InvalidArgument("chunk range [" + std::to_string(offset) + ", +" +
                                    std::to_string(length) + ") outside a chunk of " +
@@ -283,7 +290,8 @@ Result<std::string> ChunkStore::ReadRange(const ChunkRef& ref, uint64_t offset,
   }
   auto file = ReaderFor(ref.file_id);
   if (!file.ok()) return file.status();
-  std::string buf(length, '\0');
+  std::string& buf = *out;
+  buf.resize(length);
   std::string_view got;
   SKALD_RETURN_IF_ERROR((*file)->Read(ref.offset + offset, length, &got, buf.data()));
   if (got.size() < length) {
@@ -292,7 +300,7 @@ Result<std::string> ChunkStore::ReadRange(const ChunkRef& ref, uint64_t offset,
                               Where(PathOf(ref.file_id), ref.file_id, ref.offset + offset));
   }
   if (got.data() != buf.data()) std::memcpy(buf.data(), got.data(), length);
-  return buf;
+  return Status::OK();
 }
 
 // ---- deletion and recovery ----

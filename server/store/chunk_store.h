@@ -115,6 +115,10 @@ class ChunkStore {
   // by the chunk format's own checksums (index, blooms, blocks). InvalidArgument
   // when the range is outside the chunk; Corruption when the file is short.
   common::Result<std::string> ReadRange(const ChunkRef& ref, uint64_t offset, uint64_t length);
+  // Same as ReadRange into `*out` (its contents replaced, its capacity
+  // reused: no allocation when it is already big enough).
+  common::Status ReadRangeInto(const ChunkRef& ref, uint64_t offset, uint64_t length,
+                               std::string* out);
 
   // Removes the files' index rows (one transaction), then the files, then
   // empty day directories. Used by retention.

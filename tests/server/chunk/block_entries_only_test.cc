@@ -36,7 +36,7 @@ TEST_CASE("entries-only decode gives the full decode's timestamps and line offse
     CHECK(sizes.timestamps == full.timestamps);
     CHECK(sizes.line_offsets == full.line_offsets);
     CHECK(sizes.lines.empty());
-    CHECK(sizes.meta_sets.empty());
+    CHECK(sizes.metadata_set_count() == 0);
   }
 }
 

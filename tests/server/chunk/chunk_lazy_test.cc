@@ -45,10 +45,11 @@ struct Reader {
   uint64_t total = 0;
 
   ChunkReadFn Fn() {
-    return [this](uint64_t off, uint64_t len) -> Result<std::string> {
+    return [this](uint64_t off, uint64_t len, std::string* out) {
       reads.emplace_back(off, len);
       total += len;
-      return bytes.substr(off, len);
+      out->assign(bytes, off, len);
+      return skald::common::Status::OK();
     };
   }
 };
@@ -70,7 +71,9 @@ DecodedBlock BlockOf(const std::vector<std::string>& lines) {
     b.line_offsets.push_back(static_cast<uint32_t>(b.lines.size()));
     b.meta_ids.push_back(0);
   }
-  b.meta_sets.emplace_back();
+  b.meta_set_start = {0, 0};  // one set, the empty one
+  b.meta_built.resize(1);
+  b.meta_is_built.assign(1, 0);
   return b;
 }
 
@@ -158,7 +161,7 @@ TEST_CASE("a lazily opened chunk reports damage in the index and in a block") {
 }
 
 TEST_CASE("a read error while opening lazily passes through") {
-  auto c = Chunk::OpenLazy(4096, [](uint64_t, uint64_t) -> Result<std::string> {
+  auto c = Chunk::OpenLazy(4096, [](uint64_t, uint64_t, std::string*) {
     return Status::IOError("disk gone", "f");
   }, "x");
   CHECK(c.status().code() == StatusCode::kIOError);
@@ -254,4 +257,32 @@ TEST_CASE("blooms written by blocks are flagged as holding token grams; others a
   CHECK(b->MayContain("abc"));
   bytes[0] = static_cast<char>(bytes[0] | 0x20);  // a reserved bit (crc no longer matches either)
   CHECK(Bloom::Parse(bytes, "x").status().code() == StatusCode::kCorruption);
+}
+
+TEST_CASE("metadata_equals yields only entries whose metadata holds every pair") {
+  auto c = Chunk::Open(Encode(300), "x");
+  REQUIRE(c.ok());
+  for (auto dir : {Direction::kForward, Direction::kBackward}) {
+    ChunkIteratorOptions o;
+    o.direction = dir;
+    o.metadata_equals = {{"trace_id", "tr150"}};
+    auto got = ReadAll(**c, o);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].timestamp_ns == 1150);
+    CHECK(got[0].line == "GET /item/150 status=200");
+    REQUIRE(got[0].metadata.size() == 1);
+    CHECK(got[0].metadata[0].value == "tr150");
+  }
+  ChunkIteratorOptions absent;
+  absent.metadata_equals = {{"trace_id", "tr9999"}};
+  CHECK(ReadAll(**c, absent).empty());
+  ChunkIteratorOptions wrong_name;
+  wrong_name.metadata_equals = {{"span_id", "tr150"}};  // the value, under another name
+  CHECK(ReadAll(**c, wrong_name).empty());
+  ChunkIteratorOptions both;  // with a needle: both must hold
+  both.metadata_equals = {{"trace_id", "tr150"}};
+  both.line_contains = {"/item/151 "};
+  CHECK(ReadAll(**c, both).empty());
+  both.line_contains = {"/item/150 "};
+  CHECK(ReadAll(**c, both).size() == 1);
 }
