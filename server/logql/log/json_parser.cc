@@ -141,6 +141,23 @@ bool RawKey(const char* raw, std::string_view* out, bool* clean) {
   return true;
 }
 
+// Whether `tok` (a token inside simdjson's padded input, so up to 15 bytes
+// past its end are readable) holds a backslash.
+bool HasBackslash(std::string_view tok) {
+#if defined(__SSE2__)
+  const __m128i bs = _mm_set1_epi8('\\');
+  for (size_t i = 0; i < tok.size(); i += 16) {
+    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(tok.data() + i));
+    unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(c, bs)));
+    if (tok.size() - i < 16) m &= (1u << (tok.size() - i)) - 1;
+    if (m != 0) return true;
+  }
+  return false;
+#else
+  return tok.find('\\') != std::string_view::npos;
+#endif
+}
+
 struct WalkState {
   LabelsBuilder& lbs;
   const JsonAllowSet* allow;  // null: every key
@@ -190,7 +207,7 @@ simdjson::error_code Walk(od::object obj, int depth, WalkState& st) {
       }
       case od::json_type::string: {
         std::string_view tok = v.raw_json_token();
-        if (tok.find('\\') == std::string_view::npos) {
+        if (!HasBackslash(tok)) {
           // Nothing to unescape, nothing that can fail: consumed as a raw
           // string (the iteration must step past it exactly as get_string
           // does: an unconsumed value is skipped more leniently).

@@ -145,6 +145,9 @@ const std::vector<std::string>& Seeds() {
       R"({"a_very_long_key_name_beyond_sixteen":"v","another_long_key_with\\escape":"w","msg":"m"})",
       R"(  {"msg" : "spaces" , "n" : 7 , "a" : { "b" : "nested" } }  )",
       R"({"msg":"","n":0,"t":true,"f":false})",
+      // Escapes past the first 16 bytes of a value, values of 14-17 bytes.
+      R"({"msg":"0123456789abcdefg\"h","a":{"b":"0123456789abcdefghijklmnopqrstuvwxyz0\n"}})",
+      R"({"msg":"0123456789abcd","n":"0123456789abcde","level":"0123456789abcdef"})",
   };
   return v;
 }
