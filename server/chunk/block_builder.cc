@@ -13,6 +13,7 @@ namespace {
 // Writes the symbol table and the sets; set ids are the head's ids.
 void EncodeMetadata(const HeadBlock& head, std::string* out) {
   std::unordered_map<std::string_view, uint32_t> ids;
+  ids.reserve(2 * head.MetadataSetCount());
   std::vector<std::string_view> symbols;
   auto sym = [&](std::string_view s) {
     auto [it, inserted] = ids.try_emplace(s, static_cast<uint32_t>(symbols.size()));
@@ -22,9 +23,10 @@ void EncodeMetadata(const HeadBlock& head, std::string* out) {
   std::string sets;
   common::PutVarint64(&sets, head.MetadataSetCount());
   for (size_t i = 0; i < head.MetadataSetCount(); ++i) {
-    const auto& set = head.MetadataSet(static_cast<uint32_t>(i));
-    common::PutVarint64(&sets, set.size());
-    for (const common::Label& l : set) {
+    const auto id = static_cast<uint32_t>(i);
+    common::PutVarint64(&sets, head.MetadataSetSize(id));
+    for (size_t j = 0; j < head.MetadataSetSize(id); ++j) {
+      const HeadBlock::LabelRef l = head.MetadataPair(id, j);
       common::PutVarint64(&sets, sym(l.name));
       common::PutVarint64(&sets, sym(l.value));
     }
@@ -43,6 +45,7 @@ struct Scratch {
   std::string entries;
   std::string lines;
   std::string metadata;
+  std::string key;
   BloomBuilder bloom;
 };
 
@@ -80,24 +83,38 @@ common::Status BlockBuilder::Build(const HeadBlock& head, std::string* block, st
     entries_.append(buf, static_cast<size_t>(p - buf));
     prev_set = r.meta_set;
   }
+  // In-order appends without duplicates (the common case) leave the head's
+  // line arena equal to the lines column: compress it in place, no copy.
+  bool in_place = rows.size() == head.EntryCount();
+  for (size_t i = 0, off = 0; in_place && i < rows.size(); off += rows[i].line_length, ++i) {
+    in_place = rows[i].line_offset == off;
+  }
+  if (!in_place) {
+    for (const HeadBlock::Row& r : rows) lines_.append(head.Line(r));
+  }
+  const std::string_view lines = in_place ? head.LineArena() : std::string_view(lines_);
   for (const HeadBlock::Row& r : rows) {
-    std::string_view line = head.Line(r);
-    lines_.append(line);
-    ForEachLineToken(line, [&bloom_](std::string_view t) {
+    ForEachLineToken(head.Line(r), [&bloom_](std::string_view t) {
       bloom_.AddKey(t);
       if (t.size() >= kGramBytes) ForEachTokenGram(t, [&bloom_](std::string_view k) { bloom_.AddKey(k); });
     });
   }
   // Marks blocks with escaped text (see kEscapedBlockKey): one memchr over
   // the whole lines column.
-  if (lines_.find('\\') != std::string::npos) bloom_.AddKey(kEscapedBlockKey);
+  if (lines.find('\\') != std::string_view::npos) bloom_.AddKey(kEscapedBlockKey);
   for (size_t i = 1; i < head.MetadataSetCount(); ++i) {
-    for (const common::Label& l : head.MetadataSet(static_cast<uint32_t>(i))) {
-      bloom_.AddKey(MetadataKey(l.name, l.value));
+    const auto id = static_cast<uint32_t>(i);
+    for (size_t j = 0; j < head.MetadataSetSize(id); ++j) {
+      // The `name=value` key of MetadataKey, built in a reused buffer.
+      const HeadBlock::LabelRef l = head.MetadataPair(id, j);
+      scratch.key.assign(l.name);
+      scratch.key.push_back('=');
+      scratch.key.append(l.value);
+      bloom_.AddKey(scratch.key);
     }
   }
   EncodeMetadata(head, &metadata_);
-  if (lines_.size() > kMaxColumnRawBytes || entries_.size() > kMaxColumnRawBytes ||
+  if (lines.size() > kMaxColumnRawBytes || entries_.size() > kMaxColumnRawBytes ||
       metadata_.size() > kMaxColumnRawBytes) {
     return common::Status::InvalidArgument("block column over kMaxColumnRawBytes");
   }
@@ -105,16 +122,16 @@ common::Status BlockBuilder::Build(const HeadBlock& head, std::string* block, st
   size_t start = block->size();
   block->resize(start + kBlockHeaderBytes);
   uint32_t stored[3];
-  const std::string* cols[3] = {&entries_, &lines_, &metadata_};
+  const std::string_view cols[3] = {entries_, lines, metadata_};
   uint8_t flags = kBlockFlagSplitEntries;
-  if (options_.codec == Codec::kZstd && head.MetadataSetCount() > 1 && !lines_.empty()) {
+  if (options_.codec == Codec::kZstd && head.MetadataSetCount() > 1 && !lines.empty()) {
     flags |= kBlockFlagMetadataLinesPrefix;
   }
   for (int i = 0; i < 3; ++i) {
     size_t before = block->size();
     std::string_view prefix;
-    if (i == 2 && (flags & kBlockFlagMetadataLinesPrefix) != 0) prefix = lines_;
-    SKALD_RETURN_IF_ERROR(CompressColumn(options_.codec, options_.zstd_level, *cols[i], block, prefix));
+    if (i == 2 && (flags & kBlockFlagMetadataLinesPrefix) != 0) prefix = lines;
+    SKALD_RETURN_IF_ERROR(CompressColumn(options_.codec, options_.zstd_level, cols[i], block, prefix));
     stored[i] = static_cast<uint32_t>(block->size() - before);
   }
   char* h = block->data() + start;
@@ -125,7 +142,7 @@ common::Status BlockBuilder::Build(const HeadBlock& head, std::string* block, st
   h[21] = static_cast<char>(flags);
   h[22] = h[23] = 0;
   for (int i = 0; i < 3; ++i) {
-    common::EncodeFixed32(h + 24 + 4 * i, static_cast<uint32_t>(cols[i]->size()));
+    common::EncodeFixed32(h + 24 + 4 * i, static_cast<uint32_t>(cols[i].size()));
     common::EncodeFixed32(h + 36 + 4 * i, stored[i]);
   }
   uint32_t crc = common::crc32c::Value(h, kBlockCrcOffset);
@@ -136,7 +153,7 @@ common::Status BlockBuilder::Build(const HeadBlock& head, std::string* block, st
   meta->min_ts = rows.front().timestamp_ns;
   meta->max_ts = rows.back().timestamp_ns;
   meta->entry_count = static_cast<uint32_t>(rows.size());
-  meta->line_bytes = lines_.size();
+  meta->line_bytes = lines.size();
   return common::Status::OK();
 }
 

@@ -52,6 +52,10 @@ class ChunkBuilder {
   }
   // Compresses the head block into a block now (no-op when it is empty).
   common::Status CutBlock();
+  // CutBlock, then frees the head block's buffers (kept otherwise for the
+  // next block): for a chunk that takes no more entries. Appending after
+  // it still works (the head allocates again).
+  common::Status Seal();
 
   const std::string& labels() const { return labels_; }
   // Cut blocks (the head block is not counted).

@@ -8,21 +8,47 @@
 
 namespace skald::server::chunk {
 
-HeadBlock::HeadBlock() { sets_.emplace_back(); }
+HeadBlock::HeadBlock() : set_start_{0, 0} {}
+
+bool HeadBlock::SetEquals(uint32_t id, std::span<const common::Label> metadata) const {
+  if (MetadataSetSize(id) != metadata.size()) return false;
+  for (size_t j = 0; j < metadata.size(); ++j) {
+    const LabelRef p = MetadataPair(id, j);
+    if (p.name != metadata[j].name || p.value != metadata[j].value) return false;
+  }
+  return true;
+}
+
+bool HeadBlock::SetLess(uint32_t a, uint32_t b) const {
+  const size_t na = MetadataSetSize(a), nb = MetadataSetSize(b);
+  for (size_t j = 0; j < na && j < nb; ++j) {
+    const LabelRef x = MetadataPair(a, j), y = MetadataPair(b, j);
+    if (int c = x.name.compare(y.name); c != 0) return c < 0;
+    if (int c = x.value.compare(y.value); c != 0) return c < 0;
+  }
+  return na < nb;
+}
+
+std::vector<common::Label> HeadBlock::MetadataSetCopy(uint32_t id) const {
+  std::vector<common::Label> out;
+  out.reserve(MetadataSetSize(id));
+  for (size_t j = 0; j < MetadataSetSize(id); ++j) {
+    const LabelRef p = MetadataPair(id, j);
+    out.push_back(common::Label{std::string(p.name), std::string(p.value)});
+  }
+  return out;
+}
 
 uint32_t HeadBlock::InternMetadata(std::span<const common::Label> metadata) {
   if (metadata.empty()) return 0;
   // The previous row's set again (a constant set per stream) costs no hash.
-  if (!rows_.empty()) {
-    const std::vector<common::Label>& last = sets_[rows_.back().meta_set];
-    if (std::equal(last.begin(), last.end(), metadata.begin(), metadata.end())) return rows_.back().meta_set;
-  }
+  if (!rows_.empty() && SetEquals(rows_.back().meta_set, metadata)) return rows_.back().meta_set;
   uint64_t h = metadata.size();
   for (const common::Label& l : metadata) {
     h = XXH3_64bits_withSeed(l.name.data(), l.name.size(), h);
     h = XXH3_64bits_withSeed(l.value.data(), l.value.size(), h ^ 0x9e3779b97f4a7c15ull);
   }
-  if ((sets_.size() + 1) * 2 > set_table_.size()) {
+  if ((MetadataSetCount() + 1) * 2 > set_table_.size()) {
     std::vector<uint64_t> old = std::move(set_table_);
     set_table_.assign(std::max<size_t>(64, old.size() * 2), 0);
     const size_t mask = set_table_.size() - 1;
@@ -39,11 +65,20 @@ uint32_t HeadBlock::InternMetadata(std::span<const common::Label> metadata) {
   for (; set_table_[i] != 0; i = (i + 1) & mask) {
     if ((set_table_[i] >> 32) != tag) continue;
     const auto id = static_cast<uint32_t>(set_table_[i] & 0xffffffffu) - 1;
-    const std::vector<common::Label>& set = sets_[id];
-    if (std::equal(set.begin(), set.end(), metadata.begin(), metadata.end())) return id;
+    if (SetEquals(id, metadata)) return id;
   }
-  const auto id = static_cast<uint32_t>(sets_.size());
-  sets_.emplace_back(metadata.begin(), metadata.end());
+  const auto id = static_cast<uint32_t>(MetadataSetCount());
+  for (const common::Label& l : metadata) {
+    PairRef p;
+    p.name_offset = static_cast<uint32_t>(meta_bytes_.size());
+    p.name_length = static_cast<uint32_t>(l.name.size());
+    meta_bytes_.append(l.name);
+    p.value_offset = static_cast<uint32_t>(meta_bytes_.size());
+    p.value_length = static_cast<uint32_t>(l.value.size());
+    meta_bytes_.append(l.value);
+    pairs_.push_back(p);
+  }
+  set_start_.push_back(static_cast<uint32_t>(pairs_.size()));
   set_table_[i] = (tag << 32) | (uint64_t{id} + 1);
   return id;
 }
@@ -78,8 +113,7 @@ bool HeadBlock::Contains(int64_t timestamp_ns, std::string_view line, std::span<
     if (hashes_[i] != hash) continue;
     const Row& r = rows_[i];
     if (r.timestamp_ns != timestamp_ns || Line(r) != line) continue;
-    const std::vector<common::Label>& set = sets_[r.meta_set];
-    if (std::equal(set.begin(), set.end(), metadata.begin(), metadata.end())) return true;
+    if (SetEquals(r.meta_set, metadata)) return true;
   }
   return false;
 }
@@ -90,7 +124,7 @@ std::vector<HeadBlock::Row> HeadBlock::SortedRows() const {
     if (a.timestamp_ns != b.timestamp_ns) return a.timestamp_ns < b.timestamp_ns;
     int c = Line(a).compare(Line(b));
     if (c != 0) return c < 0;
-    return sets_[a.meta_set] < sets_[b.meta_set];
+    return a.meta_set != b.meta_set && SetLess(a.meta_set, b.meta_set);
   };
   // Appends are usually in order already; only sort when they are not.
   if (!std::is_sorted(rows.begin(), rows.end(), less)) std::sort(rows.begin(), rows.end(), less);
@@ -105,7 +139,7 @@ std::vector<common::Entry> HeadBlock::Entries(int64_t from_ns, int64_t through_n
   std::vector<common::Entry> out;
   for (const Row& r : SortedRows()) {
     if (r.timestamp_ns < from_ns || r.timestamp_ns >= through_ns) continue;
-    out.push_back(common::Entry{r.timestamp_ns, std::string(Line(r)), sets_[r.meta_set]});
+    out.push_back(common::Entry{r.timestamp_ns, std::string(Line(r)), MetadataSetCopy(r.meta_set)});
   }
   return out;
 }
@@ -114,12 +148,23 @@ void HeadBlock::Reset() {
   arena_.clear();
   rows_.clear();
   hashes_.clear();
-  sets_.resize(1);
-  sets_.shrink_to_fit();
+  meta_bytes_.clear();
+  pairs_.clear();
+  set_start_.resize(2);
   std::fill(set_table_.begin(), set_table_.end(), 0);
   raw_bytes_ = 0;
   min_ts_ = std::numeric_limits<int64_t>::max();
   max_ts_ = std::numeric_limits<int64_t>::min();
+}
+
+void HeadBlock::Release() {
+  Reset();
+  std::string().swap(arena_);
+  std::vector<Row>().swap(rows_);
+  std::vector<uint32_t>().swap(hashes_);
+  std::string().swap(meta_bytes_);
+  std::vector<PairRef>().swap(pairs_);
+  std::vector<uint64_t>().swap(set_table_);
 }
 
 }  // namespace skald::server::chunk

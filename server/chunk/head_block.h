@@ -1,8 +1,9 @@
 // HeadBlock: the open, uncompressed block of a chunk being written.
 //
 // Accepts entries in any timestamp order. Line bytes go to one arena and
-// structured-metadata sets are interned, so an append costs no allocation
-// in the common case. SortedRows() gives the entries ordered by (timestamp,
+// structured-metadata sets are interned into flat arrays (their name and
+// value bytes in a second arena), so an append costs no allocation in the
+// common case, even when every entry carries a distinct trace id. SortedRows() gives the entries ordered by (timestamp,
 // line, metadata) with exact duplicates (same timestamp, line and metadata)
 // removed — the order and content a cut block stores.
 //
@@ -50,9 +51,26 @@ class HeadBlock {
   std::string_view Line(const Row& r) const {
     return std::string_view(arena_).substr(r.line_offset, r.line_length);
   }
+  // Every appended line, back to back in append order (duplicates
+  // included): the lines column itself when SortedRows() is the append order.
+  std::string_view LineArena() const { return arena_; }
+  // One name/value pair of an interned metadata set; views into the head,
+  // valid until the next Append or Reset.
+  struct LabelRef {
+    std::string_view name;
+    std::string_view value;
+  };
   // Set 0 is always the empty set.
-  const std::vector<common::Label>& MetadataSet(uint32_t id) const { return sets_[id]; }
-  size_t MetadataSetCount() const { return sets_.size(); }
+  size_t MetadataSetCount() const { return set_start_.size() - 1; }
+  size_t MetadataSetSize(uint32_t id) const { return set_start_[id + 1] - set_start_[id]; }
+  // Pair `j` (in push order) of set `id`.
+  LabelRef MetadataPair(uint32_t id, size_t j) const {
+    const PairRef& p = pairs_[set_start_[id] + j];
+    std::string_view bytes(meta_bytes_);
+    return LabelRef{bytes.substr(p.name_offset, p.name_length), bytes.substr(p.value_offset, p.value_length)};
+  }
+  // Set `id` as Labels (a copy; for readers of the head).
+  std::vector<common::Label> MetadataSetCopy(uint32_t id) const;
 
   // A 32-bit hash of (timestamp, line, metadata) used to find duplicates
   // without comparing lines (xxh3, stable within a process only).
@@ -71,16 +89,30 @@ class HeadBlock {
 
   // Forgets everything (keeps the line arena's capacity, frees the rest).
   void Reset();
+  // Forgets everything and frees all memory (a sealed chunk's head).
+  void Release();
   // Reserves line-arena capacity for `bytes` line bytes.
   void Reserve(size_t bytes) { arena_.reserve(bytes); }
 
  private:
+  struct PairRef {
+    uint32_t name_offset, name_length, value_offset, value_length;
+  };
+
   uint32_t InternMetadata(std::span<const common::Label> metadata);
+  bool SetEquals(uint32_t id, std::span<const common::Label> metadata) const;
+  // Lexicographic order of two sets (by name, then value, pair by pair), as
+  // std::vector<common::Label>'s operator< orders them.
+  bool SetLess(uint32_t a, uint32_t b) const;
 
   std::string arena_;
   std::vector<Row> rows_;
   std::vector<uint32_t> hashes_;  // EntryHash per row
-  std::vector<std::vector<common::Label>> sets_;
+  // Interned sets: set i is pairs_[set_start_[i], set_start_[i + 1]), its
+  // bytes in meta_bytes_. set_start_ = {0, 0} holds just the empty set 0.
+  std::string meta_bytes_;
+  std::vector<PairRef> pairs_;
+  std::vector<uint32_t> set_start_;
   // Open-addressing table of set ids: slot = (hash high 32 bits << 32) |
   // (id + 1); 0 = empty. Size a power of two, at most half full.
   std::vector<uint64_t> set_table_;

@@ -1,6 +1,7 @@
 #include "server/ingest/ingester.h"
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -267,8 +268,18 @@ Status Ingester::EnforceMemoryBudget() {
     total -= bytes;
     ++sealed;
   }
-  spdlog::debug("head over its memory budget: sealed {} chunks", sealed);
-  return FlushCycle(false, FlushReason::kFull);
+  Status flushed = FlushCycle(false, FlushReason::kFull);
+  if (spdlog::should_log(spdlog::level::debug)) {
+    // Where the process' memory is, next to what the head accounts for:
+    // glibc's in-use bytes, its free-but-held bytes (fragmentation) and
+    // mmapped blocks.
+    const struct mallinfo2 mi = mallinfo2();
+    spdlog::debug(
+        "head over its memory budget: sealed {} chunks ({} MiB accounted after the flush); malloc in use {} MiB, "
+        "free in arenas {} MiB, mmapped {} MiB",
+        sealed, total >> 20, mi.uordblks >> 20, mi.fordblks >> 20, mi.hblkhd >> 20);
+  }
+  return flushed;
 }
 
 Status Ingester::Shutdown() {

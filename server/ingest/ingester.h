@@ -65,13 +65,13 @@ struct IngesterOptions {
   // blocks, Stream::MemoryBytes) exceeds this, the flush loop seals the
   // largest open chunks (reason "memory") until at most half of it would
   // remain, and flushes them. 0 = no budget.
-  uint64_t max_head_memory_bytes = 64ull << 20;
+  uint64_t max_head_memory_bytes = 32ull << 20;
   // How often the flush loop checks the memory budget.
   int64_t memory_check_period_ns = 500LL * 1'000'000;
   // A flush hands the chunk writer at most this many compressed bytes at a
   // time (at least one stream), so flushing never holds a second copy of
   // the whole head.
-  uint64_t max_flush_batch_bytes = 16ull << 20;
+  uint64_t max_flush_batch_bytes = 4ull << 20;
   // max_returned_stream_errors: rejected entries listed per stream error.
   size_t max_returned_stream_errors = 10;
   // Where the flush marks file lives (the WAL directory); empty: no marks

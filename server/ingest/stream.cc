@@ -94,7 +94,7 @@ void Stream::SealLocked(FlushReason reason) {
   if (OpenEmptyLocked()) return;
   auto c = std::make_unique<SealedChunk>();
   c->reason = reason;
-  common::Status st = open_.builder->CutBlock();
+  common::Status st = open_.builder->Seal();
   if (!st.ok()) spdlog::error("cutting the last block of stream {} failed: {}", text_, st.ToString());
   c->entries = open_.builder->EntryCount();
   c->min_ts = open_.builder->MinTimestamp();

@@ -8,6 +8,14 @@ using common::Status;
 
 void EncodeWalRecord(uint64_t seq, std::string_view tenant, std::string_view labels,
                      uint64_t fingerprint, const std::vector<common::Entry>& entries, std::string* dst) {
+  // Exact-enough size up front: the record is written once, not regrown
+  // (and recopied) by doubling. Varints are counted at their maximum.
+  size_t need = 1 + 10 + 5 + tenant.size() + 5 + labels.size() + 8 + 5;
+  for (const common::Entry& e : entries) {
+    need += 8 + 5 + e.line.size() + 5;
+    for (const auto& l : e.metadata) need += 10 + l.name.size() + l.value.size();
+  }
+  dst->reserve(dst->size() + need);
   dst->push_back(static_cast<char>(WalRecordKind::kStreamEntries));
   common::PutVarint64(dst, seq);
   common::PutLengthPrefixed(dst, tenant);

@@ -114,12 +114,15 @@ Status WalWriter::OpenSegment(uint64_t seq) {
 
 common::Result<uint64_t> WalWriter::Append(std::span<const std::string> records) {
   Writer w;
+  size_t total = 0;
   for (const std::string& r : records) {
     if (r.size() > kMaxWalRecordBytes) {
       return Status::TooLarge("wal record larger than kMaxWalRecordBytes");
     }
-    FrameRecord(r, &w.framed);
+    total += kWalHeaderBytes + r.size();
   }
+  w.framed.reserve(total);
+  for (const std::string& r : records) FrameRecord(r, &w.framed);
   std::unique_lock<std::mutex> l(mu_);
   if (closed_) return Status::Unavailable("wal is closed");
   if (!error_.ok()) return error_;
@@ -145,13 +148,11 @@ common::Result<uint64_t> WalWriter::Append(std::span<const std::string> records)
   l.unlock();
 
   if (s.ok()) {
-    std::string_view data = w.framed;
-    if (group.size() > 1) {
-      group_buf_.clear();
-      for (Writer* x : group) group_buf_.append(x->framed);
-      data = group_buf_;
+    // One append per writer: the file writes buffers larger than its own
+    // straight through, so the group is never copied into one buffer.
+    for (Writer* x : group) {
+      if (s.ok()) s = file_->Append(x->framed);
     }
-    s = file_->Append(data);
     if (s.ok()) s = options_.sync == WalSyncPolicy::kGroup ? file_->Sync() : file_->Flush();
     if (s.ok() && file_->Size() >= options_.segment_bytes) {
       Status rs = file_->Close();

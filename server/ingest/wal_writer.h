@@ -100,7 +100,6 @@ class WalWriter final : public WriteLog {
 
   // Touched only by the current leader.
   std::unique_ptr<common::WritableFile> file_;
-  std::string group_buf_;
 };
 
 }  // namespace skald::server::ingest

@@ -3,11 +3,21 @@
 // over several keep-alive connections, and prints lines/s.
 //
 //   push_loadgen --url http://127.0.0.1:3100 --file push.jsonl [--connections 4] [--batch-bytes 1048576]
+//                [--zstd-floor 1]
+//
+// --zstd-floor 1 first measures the floor of any server that stores these
+// lines compressed: zstd level 1 alone over each stream's lines cut into
+// 256 KiB blocks (the chunk block size), on one thread, before any push.
+// It prints zstd_floor_cpu_s_per_million_lines (thread CPU time) and the
+// ratio it reaches.
 //
 // trace_id (when not null) is sent as structured metadata. A non-2xx answer
 // is retried after 100 ms (429 included), up to 50 times, then counted as
 // failed. Exit code 0 when every batch was accepted.
 #include <simdjson.h>
+#include <zstd.h>
+
+#include <ctime>
 
 #include <atomic>
 #include <chrono>
@@ -36,6 +46,7 @@ struct Args {
   std::string file = "push.jsonl";
   int connections = 4;
   size_t batch_bytes = 1 << 20;
+  bool zstd_floor = false;
 };
 
 Args ParseArgs(int argc, char** argv) {
@@ -46,6 +57,7 @@ Args ParseArgs(int argc, char** argv) {
     else if (k == "--file") a.file = v;
     else if (k == "--connections") a.connections = std::atoi(v.c_str());
     else if (k == "--batch-bytes") a.batch_bytes = std::strtoull(v.c_str(), nullptr, 10);
+    else if (k == "--zstd-floor") a.zstd_floor = v == "1";
   }
   return a;
 }
@@ -71,8 +83,44 @@ std::string LabelString(simdjson::ondemand::object obj) {
   return out + "}";
 }
 
-// Reads push.jsonl into encoded batches.
-std::vector<std::string> BuildBatches(const Args& args, uint64_t* lines, uint64_t* raw_bytes) {
+// Uncompressed bytes per block in the zstd floor (the server's default
+// chunk_block_size).
+constexpr size_t kFloorBlockBytes = 256 << 10;
+
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// zstd level 1 over each stream's lines in kFloorBlockBytes blocks.
+void ZstdFloor(const std::map<std::string, std::string>& stream_lines, uint64_t lines) {
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  std::string out;
+  uint64_t raw = 0, stored = 0;
+  const double t0 = ThreadCpuSeconds();
+  for (const auto& [labels, text] : stream_lines) {
+    for (size_t off = 0; off < text.size(); off += kFloorBlockBytes) {
+      const size_t n = std::min(kFloorBlockBytes, text.size() - off);
+      out.resize(ZSTD_compressBound(n));
+      const size_t z = ZSTD_compressCCtx(cctx, out.data(), out.size(), text.data() + off, n, 1);
+      if (ZSTD_isError(z)) std::exit(2);
+      raw += n;
+      stored += z;
+    }
+  }
+  const double cpu = ThreadCpuSeconds() - t0;
+  ZSTD_freeCCtx(cctx);
+  std::printf("zstd_floor_cpu_s_per_million_lines=%.3f zstd_floor_mb_per_cpu_s=%.0f zstd_floor_ratio=%.2f\n",
+              cpu * 1e6 / static_cast<double>(lines), static_cast<double>(raw) / cpu / 1e6,
+              static_cast<double>(raw) / static_cast<double>(stored));
+  std::fflush(stdout);
+}
+
+// Reads push.jsonl into encoded batches; with --zstd-floor also collects each
+// stream's lines into *stream_lines.
+std::vector<std::string> BuildBatches(const Args& args, uint64_t* lines, uint64_t* raw_bytes,
+                                      std::map<std::string, std::string>* stream_lines) {
   simdjson::padded_string json;
   if (simdjson::padded_string::load(args.file).get(json)) {
     std::fprintf(stderr, "cannot read %s\n", args.file.c_str());
@@ -102,6 +150,7 @@ std::vector<std::string> BuildBatches(const Args& args, uint64_t* lines, uint64_
     ++*lines;
     *raw_bytes += e.line.size();
     pending_bytes += e.line.size();
+    if (args.zstd_floor) (*stream_lines)[labels].append(e.line);
     pending[labels].push_back(std::move(e));
     if (pending_bytes >= args.batch_bytes) flush();
   }
@@ -114,7 +163,12 @@ std::vector<std::string> BuildBatches(const Args& args, uint64_t* lines, uint64_
 int main(int argc, char** argv) {
   const Args args = ParseArgs(argc, argv);
   uint64_t lines = 0, raw = 0;
-  std::vector<std::string> batches = BuildBatches(args, &lines, &raw);
+  std::map<std::string, std::string> stream_lines;
+  std::vector<std::string> batches = BuildBatches(args, &lines, &raw, &stream_lines);
+  if (args.zstd_floor) {
+    ZstdFloor(stream_lines, lines);
+    stream_lines.clear();
+  }
   std::atomic<size_t> next{0};
   std::atomic<uint64_t> failed{0}, retries{0};
   const auto t0 = std::chrono::steady_clock::now();

@@ -2,7 +2,8 @@
 # Push benchmark: generates a corpus with genlogs.py, starts skald on a fresh
 # data dir, replays the corpus with push_loadgen (1 MiB protobuf+snappy
 # batches over keep-alive connections), flushes, and reports:
-#   lines/s, server CPU seconds per million lines (/proc/<pid>/stat utime+stime),
+#   lines/s, server CPU seconds per million lines (/proc/<pid>/stat utime+stime)
+#   and its ratio to zstd level 1 alone on the same lines (push_loadgen --zstd-floor),
 #   peak RSS (VmHWM), on-disk bytes (chunks + index + wal) vs raw line bytes.
 #
 # Usage: tests/bench/run_push_bench.sh [lines] [streams] [connections]
@@ -63,7 +64,7 @@ fi
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
 HZ=$(getconf CLK_TCK)
 T0=$(cpu_ticks)
-"$LOADGEN" --url "http://127.0.0.1:$PORT" --file "$CORPUS" --connections "$CONNS" | tee "$WORK/loadgen.out"
+"$LOADGEN" --url "http://127.0.0.1:$PORT" --file "$CORPUS" --connections "$CONNS" --zstd-floor 1 | tee "$WORK/loadgen.out"
 T1=$(cpu_ticks)
 HWM_PUSH=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
 RSS_PUSH=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
@@ -91,6 +92,11 @@ print("server_cpu_s_per_million_lines push=%.2f push+flush=%.2f" % (push_cpu * 1
 print("peak_rss_mib=%.1f (at end of push: peak %.1f, current %.1f)" % (int(hwm) / 1024, int(hwm_push) / 1024, int(rss_push) / 1024))
 print("on_disk_bytes (chunks+index, no wal)=%s (chunks %s) raw/disk=%.2fx raw/chunks=%.2fx" % (disk, chunks, raw / int(disk), raw / max(1, int(chunks))))
 print("wal_bytes before flush=%s after flush=%s" % (wal_push, wal))
+floor = re.search(r"zstd_floor_cpu_s_per_million_lines=([0-9.]+)", open(out).read())
+if floor:
+    f = float(floor.group(1))
+    print("zstd_l1_floor_cpu_s_per_million_lines=%.3f server/floor push=%.1fx push+flush=%.1fx" %
+          (f, push_cpu * 1e6 / lines / f, (push_cpu + flush_cpu) * 1e6 / lines / f))
 print("loadavg_after=%s" % load)
 print("index_stats=%s" % stats)
 PY
