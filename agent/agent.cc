@@ -1,5 +1,6 @@
 #include "agent/agent.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
@@ -128,7 +129,10 @@ Status Agent::Start() {
   } else {
     spdlog::warn("inotify unavailable; polling: err={}", watcher.status().message());
   }
-  reader_ = std::thread([this] { ReaderLoop(); });
+  reader_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "agent-reader");  // shows in top/perf
+    ReaderLoop();
+  });
   ready_ = true;
   return Status::OK();
 }
@@ -378,6 +382,14 @@ bool Agent::ReadPass(File* f, bool finishing) {
       n = *r;
     }
   }
+  if (backpressure && !finishing) {
+    // Paused at the cap: only what stages held too long moves on; the file
+    // is not touched (no syscalls per file while acks catch up).
+    f->pipe->Flush(clock_->MonotonicNanos(), false, &out);
+    Dispatch(f, &out);
+    out.clear();
+    return false;
+  }
   if (finishing) f->tf->TakePartial(&lines);
   int64_t now_wall = clock_->NowNanos();
   for (tail::Line& l : lines) {
@@ -528,8 +540,12 @@ void Agent::ApplyAcks(const std::vector<client::AckRef>& acks) {
       if (fit == inflight_.end()) continue;
     }
     std::deque<Inflight>& d = fit->second;
-    auto it = std::lower_bound(d.begin(), d.end(), a.start_offset,
-                               [](const Inflight& x, uint64_t s) { return x.start < s; });
+    // Acknowledgements usually arrive oldest first: the front, else search.
+    auto it = d.begin();
+    if (it->start != a.start_offset) {
+      it = std::lower_bound(d.begin(), d.end(), a.start_offset,
+                            [](const Inflight& x, uint64_t s) { return x.start < s; });
+    }
     if (it == d.end() || it->start != a.start_offset || it->pending <= 0) continue;
     if (--it->pending > 0) continue;
     inflight_bytes_ -= std::min(inflight_bytes_, it->bytes);

@@ -51,14 +51,15 @@ namespace skald::agent {
 // the buffer (positions advance only on acknowledgement). It bounds the
 // agent's RSS; it must hold a few batches (batchsize, 1 MiB of lines by
 // default) so the next batch is ready when a push returns.
-inline constexpr uint64_t kMaxUnackedBytes = 8ull << 20;
+inline constexpr uint64_t kMaxUnackedBytes = 6ull << 20;
 // Per-entry memory besides the line buffer while queued or batched: the
 // client queue slot, protobuf entry and timestamp, in-flight record, malloc
 // headers.
 inline constexpr uint64_t kQueuedEntryOverheadBytes = 160;
 // Bytes read from one file per reader pass, so one busy file can't starve
-// the others.
-inline constexpr size_t kMaxReadPerPass = 1u << 20;
+// the others. A pass's lines are in memory before they count against
+// kMaxUnackedBytes, so this is also how far a pass can overshoot the cap.
+inline constexpr size_t kMaxReadPerPass = 256u << 10;
 // How long a rotated-away file is kept open to drain it.
 inline constexpr int64_t kMaxRotatedOpenNanos = 60'000'000'000;
 // Reader poll interval when no file had new data (Promtail polls at 250ms).

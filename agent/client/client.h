@@ -80,7 +80,7 @@ class Client {
   void RunTenant(Tenant* t);
   void SendBatch(Tenant* t, Batch* batch);
   // One push attempt: 0 on transport error, else the HTTP status.
-  int PushOnce(Tenant* t, const std::string& body, int64_t* retry_after_ns);
+  int PushOnce(Tenant* t, const common::http::ClientRequest& req, int64_t* retry_after_ns);
 
   const ClientConfig config_;
   const AckFn on_done_;

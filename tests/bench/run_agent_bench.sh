@@ -108,14 +108,17 @@ done
 T_END=$(date +%s.%N)
 if [[ -n ${PERF_PID:-} ]]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; fi
 TICKS=$(awk '{print $14 + $15}' "/proc/$APID/stat")
+# Per-thread CPU (threads are named: agent-reader, agent-push, ...).
+THREADS=$(for t in /proc/$APID/task/*; do
+  printf '%s:%s ' "$(cat "$t/comm")" "$(awk '{print $14 + $15}' "$t/stat")"; done)
 HWM=$(awk '/VmHWM/ {print $2}' "/proc/$APID/status")
 STICKS=$(awk '{print $14 + $15}' "/proc/$SPID/stat")
 HZ=$(getconf CLK_TCK)
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 STATS=$([[ ${SINK:-0} == 1 ]] && echo '"ack sink: not stored"' || curl -sf "http://127.0.0.1:$SPORT/loki/api/v1/index/stats?query=%7Bjob%3D%22bench%22%7D&start=0&end=$(( $(date +%s%N) + 3600000000000 ))" || echo '{}')
-python3 - "$LINES" "$RAW" "$HZ" "$T_START" "$T_END" "$TICKS" "$HWM" "$STICKS" "$LOAD" "$STATS" "$(sent)" <<'PY'
+python3 - "$LINES" "$RAW" "$HZ" "$T_START" "$T_END" "$TICKS" "$HWM" "$STICKS" "$LOAD" "$STATS" "$(sent)" "$THREADS" <<'PY'
 import sys
-lines, raw, hz, t0, t1, ticks, hwm, sticks, load, stats, sent = sys.argv[1:]
+lines, raw, hz, t0, t1, ticks, hwm, sticks, load, stats, sent, threads = sys.argv[1:]
 lines, raw, hz = int(lines), int(raw), int(hz)
 wall = float(t1) - float(t0)
 cpu = int(ticks) / hz
@@ -124,6 +127,7 @@ print("wall_s=%.2f agent_lines_per_sec=%.0f" % (wall, lines / wall))
 print("agent_cpu_s=%.2f agent_cpu_s_per_million_lines=%.2f" % (cpu, cpu * 1e6 / lines))
 print("agent_peak_rss_mib=%.1f" % (int(hwm) / 1024))
 print("server_cpu_s=%.2f" % (int(sticks) / hz))
+print("agent_thread_cpu_ticks=%s" % threads.strip())
 print("loadavg_after=%s" % load)
 print("server_index_stats=%s" % stats)
 PY

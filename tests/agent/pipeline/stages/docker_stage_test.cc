@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "common/time.h"
 #include "stage_test_util.h"
 
 using namespace skald::agent::pipeline;
@@ -128,5 +129,25 @@ TEST_CASE("docker stage decodes a line with and without spare capacity alike") {
     REQUIRE(out.size() == 1);
     CHECK(out[0].line == "hello");
     CHECK(out[0].timestamp_ns == 1556590361000000000);
+  }
+}
+
+TEST_CASE("docker stage times: remembered seconds give the same values as a full parse") {
+  auto s = Make(NewDockerStage, "{}");
+  const char* times[] = {"2019-04-30T02:12:41.8443515Z", "2019-04-30T02:12:41.9Z",
+                         "2019-04-30T02:12:41.000000001Z", "2019-04-30T02:12:41Z",
+                         "2019-04-30T02:12:41.5+01:00",    "2019-04-30T02:12:41.12x4Z",
+                         "2019-04-30T02:12:42.25Z",        "1969-12-31T23:59:59.5Z"};
+  for (const char* t : times) {
+    CAPTURE(t);
+    std::string line = std::string(R"({"log":"x\n","stream":"stdout","time":")") + t + "\"}";
+    auto out = Run(s->get(), {line});
+    REQUIRE(out.size() == 1);
+    auto want = skald::common::ParseRFC3339(t);
+    if (want.ok()) {
+      CHECK(out[0].timestamp_ns == *want);
+    } else {
+      CHECK(out[0].timestamp_ns == EntryOf("", 0).timestamp_ns);  // left as the reader set it
+    }
   }
 }
