@@ -30,6 +30,7 @@ class BlockPool {
       if (!free_.empty()) {
         auto b = std::move(free_.back());
         free_.pop_back();
+        bytes_ -= Footprint(*b);
         return b;
       }
     }
@@ -37,19 +38,29 @@ class BlockPool {
   }
 
   void Put(std::unique_ptr<DecodedBlock> b) {
-    if (b == nullptr || b->lines.capacity() > kMaxPooledLineBytes) return;
+    if (b == nullptr) return;
+    const size_t n = Footprint(*b);
     std::lock_guard<std::mutex> lock(mu_);
-    if (free_.size() < kMaxPooledBlocks) free_.push_back(std::move(b));
+    if (bytes_ + n > kMaxPooledBytes) return;  // freed
+    bytes_ += n;
+    free_.push_back(std::move(b));
   }
 
  private:
-  // At most this many blocks are kept (a few MiB); more are freed.
-  static constexpr size_t kMaxPooledBlocks = 16;
-  // A block whose line buffer grew past this is freed rather than kept.
-  static constexpr size_t kMaxPooledLineBytes = 4u << 20;
+  // The pooled blocks' buffers total at most this (a query merging one
+  // block per stream of a few hundred streams reuses most of them); a block
+  // that does not fit is freed.
+  static constexpr size_t kMaxPooledBytes = size_t{32} << 20;
+
+  static size_t Footprint(const DecodedBlock& b) {
+    return b.lines.capacity() + b.meta_column.capacity() +
+           b.timestamps.capacity() * sizeof(int64_t) +
+           (b.line_offsets.capacity() + b.meta_ids.capacity()) * sizeof(uint32_t);
+  }
 
   std::mutex mu_;
   std::vector<std::unique_ptr<DecodedBlock>> free_;
+  size_t bytes_ = 0;
 };
 
 // What every yielded entry must satisfy (NewBlocksIterator's arguments).
