@@ -37,6 +37,13 @@ struct Agent::File {
   // A rotated file read to its end (partial line included); it is closed
   // once its entries are acknowledged.
   bool finished = false;
+  // Its metric children, looked up once (per pass they cost a map lookup
+  // under the family's lock each).
+  common::Counter* read_lines = nullptr;
+  common::Gauge* read_bytes = nullptr;
+  common::Gauge* file_bytes = nullptr;
+  // When the path was last checked for naming another file (monotonic ns).
+  int64_t replaced_checked_ns = 0;
   // The pipeline labels of recently dispatched entries and what they map
   // to, so the entries of one stream (stdout and stderr interleave) share
   // one label set. Most recent first; at most kLabelCacheSize.
@@ -191,6 +198,9 @@ std::unique_ptr<Agent::File> Agent::MakeFile(const std::string& path,
   for (auto& [k, v] : tail::ContainerLabels(path)) labels.emplace(k, v);
   labels["filename"] = path;
   f->labels = labels;
+  f->read_lines = read_lines_->WithLabels({path});
+  f->read_bytes = read_bytes_->WithLabels({path});
+  f->file_bytes = file_bytes_->WithLabels({path});
   return f;
 }
 
@@ -299,18 +309,26 @@ void Agent::ReaderLoop() {
   }
   SyncTargets();
   int64_t last_sync = clock_->MonotonicNanos(), last_save = last_sync;
+  bool any = false;  // the last loop read data from some file
   while (true) {
     {
       std::lock_guard<std::mutex> lock(stop_mu_);
       if (stopping_) break;
     }
-    bool any = false;
+    const bool busy = any;  // the previous loop read data
+    any = false;
     std::vector<std::string> replaced;
     for (auto& [path, f] : files_) {
       if (!rotated_.empty() && Blocked(path)) continue;
       any |= ReadPass(f.get(), false);
-      if (f->tf->offset() == f->tf->read_offset() || true) {
-        if (f->tf->Size() <= f->tf->read_offset() && f->tf->Replaced()) replaced.push_back(path);
+      // At its end, a file is checked for rotation (a stat of the path);
+      // while the reader is busy catching up, at most every
+      // kReplacedCheckNanos per file.
+      int64_t now = clock_->MonotonicNanos();
+      if ((!busy || now - f->replaced_checked_ns >= kReplacedCheckNanos) &&
+          f->tf->Size() <= f->tf->read_offset()) {
+        f->replaced_checked_ns = now;
+        if (f->tf->Replaced()) replaced.push_back(path);
       }
     }
     for (const std::string& path : replaced) {
@@ -400,14 +418,14 @@ bool Agent::ReadPass(File* f, bool finishing) {
     e.line = std::move(l.text);
     f->pipe->Process(std::move(e), &out);
   }
-  if (!lines.empty()) read_lines_->WithLabels({f->path})->Inc(static_cast<double>(lines.size()));
+  if (!lines.empty()) f->read_lines->Inc(static_cast<double>(lines.size()));
   f->pipe->Flush(clock_->MonotonicNanos(), finishing, &out);
   Dispatch(f, &out);
   out.clear();  // frees the entries now; the capacity is kept for the next pass
   lines.clear();
   if (f->rotated_at_ns == 0) {
-    read_bytes_->WithLabels({f->path})->Set(static_cast<double>(f->tf->read_offset()));
-    file_bytes_->WithLabels({f->path})->Set(static_cast<double>(f->tf->Size()));
+    f->read_bytes->Set(static_cast<double>(f->tf->read_offset()));
+    f->file_bytes->Set(static_cast<double>(f->tf->Size()));
     positions_.Put(f->path, SafeOffset(f), f->tf->identity());
   }
   return n > 0;

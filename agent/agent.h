@@ -62,6 +62,10 @@ inline constexpr uint64_t kQueuedEntryOverheadBytes = 160;
 inline constexpr size_t kMaxReadPerPass = 256u << 10;
 // How long a rotated-away file is kept open to drain it.
 inline constexpr int64_t kMaxRotatedOpenNanos = 60'000'000'000;
+// While the reader is busy catching up, how often a file at its end is
+// checked for having been rotated away (a stat of its path); when idle it is
+// checked on every wake-up. Only delays switching to the new file.
+inline constexpr int64_t kReplacedCheckNanos = 100'000'000;
 // Reader poll interval when no file had new data (Promtail polls at 250ms).
 inline constexpr int64_t kPollNanos = 250'000'000;
 // With inotify the reader wakes on directory events and polls only this
