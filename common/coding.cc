@@ -62,26 +62,6 @@ bool GetFixed64(std::string_view* in, uint64_t* v) {
   return true;
 }
 
-const char* DecodeVarint64(const char* p, const char* limit, uint64_t* v) {
-  uint64_t result = 0;
-  for (unsigned shift = 0; shift < 64 && p < limit; shift += 7) {
-    uint64_t byte = static_cast<unsigned char>(*p++);
-    result |= (byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) {
-      *v = result;
-      return p;
-    }
-  }
-  return nullptr;
-}
-
-bool GetVarint64(std::string_view* in, uint64_t* v) {
-  const char* end = in->data() + in->size();
-  const char* p = DecodeVarint64(in->data(), end, v);
-  if (p == nullptr) return false;
-  in->remove_prefix(static_cast<size_t>(p - in->data()));
-  return true;
-}
 
 bool GetVarint32(std::string_view* in, uint32_t* v) {
   uint64_t v64 = 0;
@@ -94,12 +74,6 @@ bool GetVarint32(std::string_view* in, uint32_t* v) {
   return true;
 }
 
-bool GetVarsint64(std::string_view* in, int64_t* v) {
-  uint64_t u = 0;
-  if (!GetVarint64(in, &u)) return false;
-  *v = ZigZagDecode(u);
-  return true;
-}
 
 bool GetLengthPrefixed(std::string_view* in, std::string_view* out) {
   uint64_t len = 0;

@@ -50,20 +50,46 @@ int VarintLength(uint64_t v);
 bool GetFixed32(std::string_view* in, uint32_t* v);
 bool GetFixed64(std::string_view* in, uint64_t* v);
 bool GetVarint32(std::string_view* in, uint32_t* v);
-bool GetVarint64(std::string_view* in, uint64_t* v);
-bool GetVarsint64(std::string_view* in, int64_t* v);
+inline bool GetVarint64(std::string_view* in, uint64_t* v);
+inline bool GetVarsint64(std::string_view* in, int64_t* v);
 // On success `out` views bytes inside the original input.
 bool GetLengthPrefixed(std::string_view* in, std::string_view* out);
 
 // Decodes a varint from [p, limit); returns the byte past it or nullptr when
 // truncated or longer than kMaxVarint64Bytes.
-const char* DecodeVarint64(const char* p, const char* limit, uint64_t* v);
+// Inline: block decoding reads millions of them per query.
+inline const char* DecodeVarint64(const char* p, const char* limit, uint64_t* v) {
+  uint64_t result = 0;
+  for (unsigned shift = 0; shift < 64 && p < limit; shift += 7) {
+    uint64_t byte = static_cast<unsigned char>(*p++);
+    result |= (byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) {
+      *v = result;
+      return p;
+    }
+  }
+  return nullptr;
+}
 
 inline uint64_t ZigZagEncode(int64_t v) {
   return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
 }
 inline int64_t ZigZagDecode(uint64_t v) {
   return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+}
+
+inline bool GetVarint64(std::string_view* in, uint64_t* v) {
+  const char* p = DecodeVarint64(in->data(), in->data() + in->size(), v);
+  if (p == nullptr) return false;
+  in->remove_prefix(static_cast<size_t>(p - in->data()));
+  return true;
+}
+
+inline bool GetVarsint64(std::string_view* in, int64_t* v) {
+  uint64_t u = 0;
+  if (!GetVarint64(in, &u)) return false;
+  *v = ZigZagDecode(u);
+  return true;
 }
 
 }  // namespace skald::common

@@ -173,3 +173,42 @@ TEST_CASE("EncodeBlocks needs an empty head and gives what Encode gives") {
   REQUIRE(full.ok());
   CHECK(*blocks == *full);
 }
+
+TEST_CASE("entries whose varints take 1 to 10 bytes decode exactly (fast varint path and its tail)") {
+  // Timestamp deltas from 0 to 2^62 (1..9-byte zig-zag varints), line lengths
+  // 0..~2^14, metadata sets switching back and forth (negative set deltas).
+  HeadBlock head;
+  std::vector<int64_t> ts;
+  std::vector<std::string> lines;
+  int64_t t = -(int64_t{1} << 62);
+  for (int i = 0; i < 64; ++i) {
+    t += (i % 2 == 0) ? (int64_t{1} << i) - 1 : int64_t{1} << (i / 2);
+    ts.push_back(t);
+    lines.push_back(std::string(static_cast<size_t>((i * 977) % 17000), static_cast<char>('a' + i % 26)));
+    std::vector<Label> md;
+    if (i % 3 == 1) md = {{"k", "v" + std::to_string(i % 5)}};
+    head.Append(t, lines.back(), md);
+  }
+  BlockOptions o;
+  BlockBuilder b(o);
+  std::string block, bloom;
+  BlockMeta meta;
+  REQUIRE(b.Build(head, &block, &bloom, &meta).ok());
+  DecodedBlock d;
+  REQUIRE(DecodeBlock(block, "t", &d).ok());
+  REQUIRE(d.size() == ts.size());
+  for (size_t i = 0; i < ts.size(); ++i) {
+    CHECK(d.timestamps[i] == ts[i]);
+    CHECK(d.Line(i) == lines[i]);
+    if (i % 3 == 1) {
+      REQUIRE(d.Metadata(i).size() == 1);
+      CHECK(d.Metadata(i)[0].value == "v" + std::to_string(i % 5));
+    } else {
+      CHECK(d.Metadata(i).empty());
+    }
+  }
+  DecodedBlock sizes;
+  REQUIRE(DecodeBlockEntriesOnly(block, "t", &sizes).ok());
+  CHECK(sizes.timestamps == d.timestamps);
+  CHECK(sizes.line_offsets == d.line_offsets);
+}
