@@ -7,10 +7,16 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "server/logql/log/labels_builder.h"
 
 namespace skald::server::logql::log {
+
+// The value of a plain decimal `[-]digits[.digits]` (as Go's ParseFloat
+// gives it); nullopt for any other form or when out of range (callers then
+// use the full parser, which reports the error).
+std::optional<double> ParsePlainDecimal(std::string_view v);
 
 enum class UnwrapConv : uint8_t {
   kFloat = 0,            // unwrap x            (Go ParseFloat)
