@@ -88,8 +88,8 @@ scrape_configs:
     pipeline_stages:
       - docker: {}
 YAML
-sent() {
-  curl -sf "http://127.0.0.1:$APORT/metrics" 2>/dev/null |
+sent() {  # always one number (0 while the agent is not up yet)
+  { curl -sf "http://127.0.0.1:$APORT/metrics" 2>/dev/null || true; } |
     awk '/^promtail_sent_entries_total/ {s += $2} END {printf "%d\n", s}'
 }
 T_START=$(date +%s.%N)
@@ -101,7 +101,7 @@ if [[ ${PERF:-0} == 1 ]]; then
 fi
 while :; do
   kill -0 "$APID" 2>/dev/null || { echo "agent exited"; cat "$WORK/agent.log"; exit 1; }
-  n=$(sent || echo 0)
+  n=$(sent)
   [[ ${n:-0} -ge $LINES ]] && break
   sleep 0.1
 done
