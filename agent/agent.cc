@@ -293,7 +293,11 @@ void Agent::DrainRotated(bool* any) {
       f->rotated_at_ns = now;
     }
     int64_t age = now - f->rotated_at_ns;
-    if ((!read && age >= kPollNanos * 4) || age >= kMaxRotatedOpenNanos) {
+    // Finished once nothing more arrives at its end. A pass that read
+    // nothing because reading is paused at the unacked cap does not count:
+    // finishing then would drop the file's unread rest.
+    bool at_end = f->tf->read_offset() >= f->tf->Size();
+    if ((!read && at_end && age >= kPollNanos * 4) || age >= kMaxRotatedOpenNanos) {
       ReadPass(f, true);
       f->finished = true;
     }
@@ -387,7 +391,8 @@ bool Agent::ReadPass(File* f, bool finishing) {
     backpressure = inflight_bytes_ > kMaxUnackedBytes;
     if (backpressure) reader_paused_ = true;  // OnAcks wakes us below the cap
   }
-  if (!backpressure) {
+  // A finishing pass reads even at the cap (its file is closed after it).
+  if (!backpressure || finishing) {
     if (f->tf->Truncated()) {
       spdlog::info("file truncated; reading from the start: path={}", f->path);
       f->pipe->Flush(clock_->MonotonicNanos(), true, &out);
