@@ -440,6 +440,7 @@ void Agent::Dispatch(File* f, std::vector<pipeline::PipelineEntry>* entries) {
   if (entries->empty()) return;
   std::vector<std::vector<client::ClientEntry>> per_client(clients_.size());
   std::vector<std::pair<uint64_t, uint64_t>> pending;  // (start offset, bytes) to register
+  const client::LabelMap* prev_labels = nullptr;       // of the last entry queued
   for (pipeline::PipelineEntry& e : *entries) {
     auto& cache = f->label_cache;
     size_t hit = 0;
@@ -498,9 +499,13 @@ void Agent::Dispatch(File* f, std::vector<pipeline::PipelineEntry>* entries) {
     // What the entry holds in memory until acknowledged, per client.
     pending.emplace_back(e.start_offset,
                          (entry.line.capacity() + kQueuedEntryOverheadBytes) * clients_.size());
+    // A run of one stream carries its labels once (see ClientEntry).
+    const bool same_stream = shared.get() == prev_labels;
+    prev_labels = shared.get();
     for (size_t i = 0; i < clients_.size(); ++i) {
       bool last = i + 1 == clients_.size();
-      per_client[i].push_back(client::ClientEntry{tenant, shared,
+      per_client[i].push_back(client::ClientEntry{tenant,
+                                                  same_stream ? nullptr : shared,
                                                   last ? std::move(entry) : entry,
                                                   client::AckRef{f->id, e.start_offset}});
     }

@@ -175,6 +175,10 @@ void Client::RunTenant(Tenant* t) {
   // Canonical label strings by label-set pointer (the agent shares one
   // LabelMap per stream); holding the pointer keeps the key valid.
   std::unordered_map<const LabelMap*, std::pair<SharedLabels, SharedLabelString>> label_strings;
+  // The label string of the last entry that carried labels (entries with
+  // null labels continue its run).
+  SharedLabelString current;
+  const SharedLabels no_labels = std::make_shared<const LabelMap>();
   // Promtail checks batch age every batchwait/10, at least every 10ms.
   const int64_t tick_ns = std::max<int64_t>(config_.batchwait_ns / 10, 10'000'000);
   std::deque<ClientEntry> in;
@@ -188,15 +192,21 @@ void Client::RunTenant(Tenant* t) {
       stop = t->stop;
     }
     for (ClientEntry& e : in) {
-      auto cached = label_strings.find(e.labels.get());
-      if (cached == label_strings.end()) {
-        if (label_strings.size() >= kMaxCachedLabelSets) label_strings.clear();
-        std::map<std::string, std::string> merged = config_.external_labels;
-        for (auto& [k, v] : *e.labels) merged[k] = v;
-        std::vector<common::Label> pairs;
-        for (auto& [k, v] : merged) pairs.push_back({k, v});
-        auto str = std::make_shared<const std::string>(common::Labels(std::move(pairs)).ToString());
-        cached = label_strings.emplace(e.labels.get(), std::make_pair(e.labels, std::move(str))).first;
+      if (e.labels != nullptr || current == nullptr) {
+        // (null with no entry before it breaks the contract: empty labels)
+        const SharedLabels& labels = e.labels != nullptr ? e.labels : no_labels;
+        auto cached = label_strings.find(labels.get());
+        if (cached == label_strings.end()) {
+          if (label_strings.size() >= kMaxCachedLabelSets) label_strings.clear();
+          std::map<std::string, std::string> merged = config_.external_labels;
+          for (auto& [k, v] : *labels) merged[k] = v;
+          std::vector<common::Label> pairs;
+          for (auto& [k, v] : merged) pairs.push_back({k, v});
+          auto str =
+              std::make_shared<const std::string>(common::Labels(std::move(pairs)).ToString());
+          cached = label_strings.emplace(labels.get(), std::make_pair(labels, std::move(str))).first;
+        }
+        current = cached->second.second;
       }
       if (!batch.empty() &&
           batch.bytes() + e.entry.line.size() > static_cast<size_t>(config_.batchsize_bytes)) {
@@ -204,9 +214,10 @@ void Client::RunTenant(Tenant* t) {
         batch.Reset(clock_->MonotonicNanos());
       }
       if (batch.empty()) batch.Reset(clock_->MonotonicNanos());
-      batch.Add(cached->second.second, std::move(e.entry), e.ack);
+      batch.Add(current, std::move(e.entry), e.ack);
     }
     in.clear();
+    current = nullptr;  // a call's runs never span two queue swaps
     if (!batch.empty() &&
         (stop || clock_->MonotonicNanos() - batch.created_ns() >= config_.batchwait_ns)) {
       SendBatch(t, &batch);

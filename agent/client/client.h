@@ -40,7 +40,11 @@ using SharedLabels = std::shared_ptr<const LabelMap>;
 
 struct ClientEntry {
   std::string tenant;  // "" -> the client's tenant_id (or none)
-  SharedLabels labels;  // never null
+  // The stream's labels. Null in SendAll: the same labels and tenant as the
+  // entry before it in the same call (a run of one stream carries the
+  // pointer once, so reader and sender do not both touch its reference
+  // count per entry). Never null for Send or the first entry of a call.
+  SharedLabels labels;
   common::Entry entry;
   AckRef ack;
 };

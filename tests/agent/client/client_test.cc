@@ -162,3 +162,34 @@ TEST_CASE("client Init fails on an unreadable password file") {
   });
   CHECK_FALSE(c.Init().ok());
 }
+
+TEST_CASE("client SendAll: entries with null labels continue the previous entry's stream") {
+  Fake f;
+  Client c(FastConfig(), f.OnDone(), nullptr, skald::common::Clock::Real(), f.Push());
+  REQUIRE(c.Init().ok());
+  std::vector<ClientEntry> v;
+  v.push_back(MakeEntry("", "a1", 0));
+  ClientEntry a2 = MakeEntry("", "a2", 1);
+  a2.labels = nullptr;
+  v.push_back(std::move(a2));
+  ClientEntry b1 = MakeEntry("", "b1", 2);
+  b1.labels = std::make_shared<const LabelMap>(LabelMap{{"job", "other"}});
+  v.push_back(std::move(b1));
+  ClientEntry b2 = MakeEntry("", "b2", 3);
+  b2.labels = nullptr;
+  v.push_back(std::move(b2));
+  c.SendAll(&v);
+  CHECK(v.empty());
+  f.WaitAcks(4);
+  c.Stop(0);
+  REQUIRE(f.requests.size() == 1);
+  auto req = skald::common::DecodePushProtobuf(f.requests[0].body);
+  REQUIRE(req.ok());
+  REQUIRE(req->streams.size() == 2);
+  std::map<std::string, std::vector<std::string>> lines;
+  for (const auto& s : req->streams) {
+    for (const auto& e : s.entries) lines[s.labels].push_back(e.line);
+  }
+  CHECK(lines[R"({job="app"})"] == std::vector<std::string>{"a1", "a2"});
+  CHECK(lines[R"({job="other"})"] == std::vector<std::string>{"b1", "b2"});
+}
