@@ -91,11 +91,13 @@ inline bool ReadVarsint(std::string_view* in, int64_t* v) {
 // lengths are checked against the header's raw lines size and set ids are
 // parsed but not kept (meta_ids stays empty).
 Status DecodeEntries(std::string_view col, const Header& h, std::string_view where,
-                     DecodedBlock* out, bool entries_only = false) {
+                     DecodedBlock* out, bool entries_only = false, bool no_metadata = false) {
   const uint64_t lines_size = entries_only ? h.raw[1] : out->lines.size();
   out->timestamps.resize(h.count);
   out->line_offsets.resize(h.count + 1);
   out->meta_ids.resize(entries_only ? 0 : h.count);
+  if (no_metadata) std::fill(out->meta_ids.begin(), out->meta_ids.end(), 0);
+  const bool keep_sets = !entries_only && !no_metadata;
   out->line_offsets[0] = 0;
   int64_t ts = h.min_ts;
   uint64_t off = 0;
@@ -119,7 +121,7 @@ Status DecodeEntries(std::string_view col, const Header& h, std::string_view whe
       int64_t delta = 0;
       if (!ReadVarsint(&col, &delta)) return Status::Corruption("block entries column truncated", where);
       set = static_cast<int64_t>(static_cast<uint64_t>(set) + static_cast<uint64_t>(delta));  // wraps, no UB
-      if (entries_only) {
+      if (!keep_sets) {
         if (set < 0) return Status::Corruption("block entry out of range", where);
         continue;
       }
@@ -142,13 +144,13 @@ Status DecodeEntries(std::string_view col, const Header& h, std::string_view whe
     }
     ts += delta;
     off += len;
-    if (off > lines_size || (!entries_only && set >= out->metadata_set_count()) || ts < h.min_ts ||
+    if (off > lines_size || (keep_sets && set >= out->metadata_set_count()) || ts < h.min_ts ||
         ts > h.max_ts) {
       return Status::Corruption("block entry out of range", where);
     }
     out->timestamps[i] = ts;
     out->line_offsets[i + 1] = static_cast<uint32_t>(off);
-    if (!entries_only) out->meta_ids[i] = static_cast<uint32_t>(set);
+    if (keep_sets) out->meta_ids[i] = static_cast<uint32_t>(set);
   }
   if (!col.empty() || off != lines_size) {
     return Status::Corruption("block entries column length", where);
@@ -208,6 +210,14 @@ void ClearMetadata(DecodedBlock* out) {
   out->meta_is_built.clear();
 }
 
+// Metadata as if every entry had none: one set, the empty one.
+void EmptyMetadata(DecodedBlock* out) {
+  ClearMetadata(out);
+  out->meta_set_start = {0, 0};
+  out->meta_built.resize(1);
+  out->meta_is_built.assign(1, 0);
+}
+
 }  // namespace
 
 size_t DecodedBlock::EntryAtLineOffset(size_t pos) const {
@@ -261,7 +271,8 @@ size_t DecodedBlock::MetadataSetsHolding(std::span<const common::Label> pairs,
   return holding;
 }
 
-Status DecodeBlock(std::string_view bytes, std::string_view where, DecodedBlock* out) {
+Status DecodeBlock(std::string_view bytes, std::string_view where, DecodedBlock* out,
+                   bool with_metadata) {
   Header h{};
   SKALD_RETURN_IF_ERROR(ParseHeader(bytes, where, &h));
   if (h.count == 0 || h.count > h.raw[0] || h.min_ts > h.max_ts) return Status::Corruption("block header range", where);
@@ -271,12 +282,17 @@ Status DecodeBlock(std::string_view bytes, std::string_view where, DecodedBlock*
   std::string_view stored_meta = cols.substr(h.stored[0] + size_t{h.stored[1]}, h.stored[2]);
   thread_local std::string entries_buf;
   SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_lines, h.raw[1], &out->lines, where));
-  std::string_view prefix;
-  if ((h.flags & kBlockFlagMetadataLinesPrefix) != 0) prefix = out->lines;
-  SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_meta, h.raw[2], &out->meta_column, where, prefix));
-  SKALD_RETURN_IF_ERROR(DecodeMetadata(where, out));
+  if (with_metadata) {
+    std::string_view prefix;
+    if ((h.flags & kBlockFlagMetadataLinesPrefix) != 0) prefix = out->lines;
+    SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_meta, h.raw[2], &out->meta_column, where, prefix));
+    SKALD_RETURN_IF_ERROR(DecodeMetadata(where, out));
+  } else {
+    EmptyMetadata(out);
+  }
   SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_entries, h.raw[0], &entries_buf, where));
-  return DecodeEntries(entries_buf, h, where, out);
+  return DecodeEntries(entries_buf, h, where, out, /*entries_only=*/false,
+                       /*no_metadata=*/!with_metadata);
 }
 
 Status DecodeBlockEntriesOnly(std::string_view bytes, std::string_view where, DecodedBlock* out) {

@@ -74,7 +74,11 @@ struct DecodedBlock {
 // Verifies the block's checksum and decodes it into `*out`.
 // Corruption naming `where` (chunk ref and block offset) when the bytes are
 // damaged or inconsistent; never reads outside `bytes`.
-common::Status DecodeBlock(std::string_view bytes, std::string_view where, DecodedBlock* out);
+// `with_metadata` false: the metadata column is neither decompressed nor
+// checked and every entry's Metadata() is empty (for scans that read no
+// labels: a metric without grouping over line filters only).
+common::Status DecodeBlock(std::string_view bytes, std::string_view where, DecodedBlock* out,
+                           bool with_metadata = true);
 
 // Like DecodeBlock but decompresses only the entries column: fills
 // `timestamps` and `line_offsets` (line lengths, for count/bytes metrics

@@ -174,13 +174,13 @@ size_t Chunk::MemoryBytes() const {
          blooms_.capacity() * sizeof(Bloom);
 }
 
-Status Chunk::DecodeBlock(size_t i, DecodedBlock* out) const {
+Status Chunk::DecodeBlock(size_t i, DecodedBlock* out, bool with_metadata) const {
   const BlockMeta& m = blocks_[i];
   std::string where = Where(m.offset);
   thread_local std::string scratch;  // keeps its capacity between blocks
   auto bytes = Bytes(m.offset, m.length, &scratch);
   if (!bytes.ok()) return bytes.status();
-  SKALD_RETURN_IF_ERROR(chunk::DecodeBlock(*bytes, where, out));
+  SKALD_RETURN_IF_ERROR(chunk::DecodeBlock(*bytes, where, out, with_metadata));
   if (out->size() != m.entry_count || out->timestamps.front() != m.min_ts ||
       out->timestamps.back() != m.max_ts || out->lines.size() != m.line_bytes) {
     return Status::Corruption("block disagrees with chunk index", where);
@@ -214,9 +214,11 @@ std::unique_ptr<iter::EntryIterator> Chunk::NewIterator(const ChunkIteratorOptio
   for (size_t i = 0; i < blocks_.size(); ++i) {
     if (options.block_filter && !options.block_filter(blocks_[i], blooms_[i])) continue;
     sources.push_back(
-        BlockSource{blocks_[i], [self, i, on_decode = options.on_decode](DecodedBlock* out) {
+        BlockSource{blocks_[i], [self, i, on_decode = options.on_decode,
+                                 with_metadata = options.with_metadata ||
+                                                 !options.metadata_equals.empty()](DecodedBlock* out) {
                       if (on_decode) on_decode(self->blocks_[i]);
-                      return self->DecodeBlock(i, out);
+                      return self->DecodeBlock(i, out, with_metadata);
                     }});
   }
   return NewBlocksIterator(labels_, std::move(sources), options.from_ns, options.through_ns,

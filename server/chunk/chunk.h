@@ -42,6 +42,10 @@ struct ChunkIteratorOptions {
   // Only entries whose structured metadata holds every one of these pairs
   // are yielded (checked on the block's metadata symbols). Empty: keep all.
   std::vector<common::Label> metadata_equals;
+  // False: blocks are decoded without their metadata column and entries
+  // come with empty metadata (the reader needs no labels beyond the
+  // stream's). Must stay true when metadata_equals is set.
+  bool with_metadata = true;
   // Called once per block just before it is decompressed (stats). Optional.
   std::function<void(const BlockMeta&)> on_decode;
 };
@@ -83,7 +87,8 @@ class Chunk : public std::enable_shared_from_this<Chunk> {
 
   // Verifies and decodes block i into `*out` (reusing its buffers).
   // Corruption naming the ref and the block's offset.
-  common::Status DecodeBlock(size_t i, DecodedBlock* out) const;
+  // `with_metadata`: see chunk::DecodeBlock.
+  common::Status DecodeBlock(size_t i, DecodedBlock* out, bool with_metadata = true) const;
   // Like DecodeBlock but only the entries column (timestamps and line
   // lengths; see DecodeBlockEntriesOnly): reads the block, never
   // decompresses its lines or metadata.

@@ -42,6 +42,10 @@ struct ScanHints {
   // latter provably only in lines without escapes (no backslash), since JSON
   // and logfmt values are delimited by non-token bytes.
   std::vector<common::Label> field_equals;
+  // False when the reader needs no label beyond the stream's: sources may
+  // then yield entries without their structured metadata (and skip
+  // decompressing it). Log queries always need it (it is returned).
+  bool need_metadata = true;
 };
 
 // Timestamps and line lengths of a run of entries (one block, or head data),

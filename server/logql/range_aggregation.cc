@@ -522,9 +522,16 @@ Result<std::vector<StepSeries>> EvalRangeAggregation(const ql::RangeAggregationE
   auto streams = ctx.querier->SelectStreams(ctx.tenant, range.selector->matchers, x.from, x.through);
   if (!streams.ok()) return streams.status();
 
+  // Structured metadata is read only if some label beyond the stream's may
+  // be observed (`__error__` comes from parsers, never from metadata).
+  const bool need_metadata =
+      required.all || std::any_of(required.names.begin(), required.names.end(), [](const std::string& n) {
+        return n != "__error__" && n != "__error_details__";
+      });
   std::vector<Task> tasks;
   for (const auto& s : *streams) {
     ScanHints h = DeriveScanHints(*range.selector, *s.labels);
+    h.need_metadata = need_metadata;
     for (const auto& src : s.sources) {
       if (src->MaxTime() < x.from || src->MinTime() >= x.through) continue;
       tasks.push_back({&s, src.get(), h});

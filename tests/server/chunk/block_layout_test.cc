@@ -212,3 +212,22 @@ TEST_CASE("entries whose varints take 1 to 10 bytes decode exactly (fast varint 
   CHECK(sizes.timestamps == d.timestamps);
   CHECK(sizes.line_offsets == d.line_offsets);
 }
+
+TEST_CASE("a block decoded without metadata has its lines and entries, and no metadata") {
+  BlockMeta meta;
+  std::string block = BuildTraceBlock(300, Codec::kZstd, &meta);
+  DecodedBlock full, bare;
+  REQUIRE(DecodeBlock(block, "t", &full).ok());
+  REQUIRE(DecodeBlock(block, "t", &bare, /*with_metadata=*/false).ok());
+  REQUIRE(bare.size() == full.size());
+  CHECK(bare.timestamps == full.timestamps);
+  CHECK(bare.lines == full.lines);
+  for (size_t i = 0; i < bare.size(); ++i) {
+    CHECK(bare.Metadata(i).empty());
+    CHECK(full.Metadata(i).size() == 1);
+  }
+  // Reusing the same DecodedBlock: a full decode after a bare one has metadata again.
+  REQUIRE(DecodeBlock(block, "t", &bare).ok());
+  CHECK(bare.Metadata(7).size() == 1);
+  CHECK(bare.Metadata(7)[0].value == full.Metadata(7)[0].value);
+}
