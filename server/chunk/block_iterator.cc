@@ -67,7 +67,15 @@ class BlockPool {
 struct EntryFilter {
   std::vector<std::string> needles;
   std::vector<common::Label> metadata;
+  std::vector<common::Label> fields;
+  std::vector<std::vector<std::string>> field_needles;  // {fields[i].value}
+  bool any() const { return !needles.empty() || !metadata.empty() || !fields.empty(); }
 };
+
+const std::vector<std::string>& BackslashNeedle() {
+  static const std::vector<std::string> needle = {"\\"};
+  return needle;
+}
 
 struct StreamInfo {
   std::string labels;
@@ -124,32 +132,49 @@ class BlockEntryIterator final : public EntryIterator {
     size_t lo = static_cast<size_t>(std::lower_bound(ts.begin(), ts.end(), from_) - ts.begin());
     size_t hi = static_cast<size_t>(std::lower_bound(ts.begin(), ts.end(), through_) - ts.begin());
     if (hi < lo) hi = lo;
-    if (!filter_->needles.empty()) {
+    if (filter_->any()) {
       filtered_ = true;
-      FindEntriesContaining(*block_, lo, hi, filter_->needles, &matches_);
+      Select(lo, hi);
       lo = 0;
       hi = matches_.size();
-    }
-    if (!filter_->metadata.empty()) {
-      // Entries whose metadata set lacks a required pair are dropped here,
-      // before anyone builds their metadata labels.
-      if (block_->MetadataSetsHolding(filter_->metadata, &sets_) == 0) {
-        hi = lo;
-      } else if (filtered_) {
-        std::erase_if(matches_, [&](uint32_t e) { return sets_[block_->meta_ids[e]] == 0; });
-        hi = matches_.size();
-      } else {
-        filtered_ = true;
-        for (size_t e = lo; e < hi; ++e) {
-          if (sets_[block_->meta_ids[e]] != 0) matches_.push_back(static_cast<uint32_t>(e));
-        }
-        lo = 0;
-        hi = matches_.size();
-      }
     }
     remaining_ = hi - lo;
     pos_ = forward_ ? lo : hi - 1;
     return true;
+  }
+
+  // matches_ = the entries of [lo, hi) that pass filter_, ascending.
+  void Select(size_t lo, size_t hi) {
+    const EntryFilter& f = *filter_;
+    if (!f.needles.empty()) {
+      FindEntriesContaining(*block_, lo, hi, f.needles, &matches_);
+    } else {
+      for (size_t e = lo; e < hi; ++e) matches_.push_back(static_cast<uint32_t>(e));
+    }
+    if (!f.metadata.empty()) {
+      // Entries whose metadata set lacks a required pair are dropped here,
+      // before anyone builds their metadata labels.
+      if (block_->MetadataSetsHolding(f.metadata, &sets_) == 0) {
+        matches_.clear();
+      } else {
+        std::erase_if(matches_, [&](uint32_t e) { return sets_[block_->meta_ids[e]] == 0; });
+      }
+    }
+    // A parsed field name=value can hold only in an entry whose line has the
+    // value verbatim or has escapes (a backslash), or whose metadata has the
+    // pair (ScanHints::field_equals): the cheap pre-filter `|= value`.
+    for (size_t i = 0; i < f.fields.size() && !matches_.empty(); ++i) {
+      hits_.clear();
+      FindEntriesContaining(*block_, lo, hi, f.field_needles[i], &hits_);
+      FindEntriesContaining(*block_, lo, hi, BackslashNeedle(), &hits_);
+      mark_.assign(hi, 0);
+      for (uint32_t e : hits_) mark_[e] = 1;
+      const std::span<const common::Label> pair(&f.fields[i], 1);
+      const bool any_set = block_->MetadataSetsHolding(pair, &sets_) != 0;
+      std::erase_if(matches_, [&](uint32_t e) {
+        return mark_[e] == 0 && !(any_set && sets_[block_->meta_ids[e]] != 0);
+      });
+    }
   }
 
   std::shared_ptr<const StreamInfo> stream_;
@@ -161,7 +186,9 @@ class BlockEntryIterator final : public EntryIterator {
   bool filtered_ = false;  // iterate matches_ rather than block_ positions
   std::unique_ptr<DecodedBlock> block_;  // from BlockPool once decoded; back when done
   std::vector<uint32_t> matches_;
-  std::vector<uint8_t> sets_;  // per metadata set: holds filter_->metadata
+  std::vector<uint8_t> sets_;  // per metadata set: holds the pair(s) asked
+  std::vector<uint32_t> hits_;  // Select's scratch
+  std::vector<uint8_t> mark_;   // Select's scratch, per entry
   size_t pos_ = 0;
   size_t remaining_ = 0;
   EntryRef cur_;
@@ -251,7 +278,8 @@ std::unique_ptr<EntryIterator> NewBlocksIterator(std::string labels,
                                                  int64_t from_ns, int64_t through_ns,
                                                  Direction direction,
                                                  std::vector<std::string> line_contains,
-                                                 std::vector<common::Label> metadata_equals) {
+                                                 std::vector<common::Label> metadata_equals,
+                                                 std::vector<common::Label> field_equals) {
   const bool forward = direction == Direction::kForward;
   std::erase_if(blocks, [&](const BlockSource& b) {
     return b.meta.max_ts < from_ns || b.meta.min_ts >= through_ns;
@@ -262,8 +290,14 @@ std::unique_ptr<EntryIterator> NewBlocksIterator(std::string labels,
   auto stream = std::make_shared<StreamInfo>();
   stream->hash = common::FingerprintOf(labels);
   stream->labels = std::move(labels);
-  auto filter = std::make_shared<const EntryFilter>(
-      EntryFilter{std::move(line_contains), std::move(metadata_equals)});
+  auto filter = std::make_shared<EntryFilter>();
+  filter->needles = std::move(line_contains);
+  filter->metadata = std::move(metadata_equals);
+  for (auto& f : field_equals) {
+    if (f.value.empty()) continue;  // "" also matches an absent field: no pre-filter
+    filter->field_needles.push_back({f.value});
+    filter->fields.push_back(std::move(f));
+  }
   // Blocks in reading order form runs that overlap in time (late entries);
   // each run is merged, the runs are read one after the other, so a block is
   // decoded only when the reader gets to its run.
@@ -288,7 +322,8 @@ std::unique_ptr<EntryIterator> NewBlocksIterator(std::string labels,
     run_edge = forward ? std::max(run_edge, b.meta.max_ts) : std::min(run_edge, b.meta.min_ts);
     run_bounds.push_back(forward ? b.meta.min_ts : b.meta.max_ts);
     run.push_back(std::make_unique<BlockEntryIterator>(stream, std::move(b.decode), from_ns,
-                                                       through_ns, direction, filter));
+                                                       through_ns, direction,
+                                                       std::shared_ptr<const EntryFilter>(filter)));
   }
   close_run();
   if (runs.size() == 1) return std::move(runs.front());

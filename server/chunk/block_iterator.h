@@ -30,13 +30,17 @@ struct BlockSource {
 // not overlap in time, through a merge (which also drops duplicates) when
 // they do. Only entries whose line contains every string of
 // `line_contains` (case-sensitive) and whose structured metadata holds every
-// name=value of `metadata_equals` are yielded; empty: all entries.
+// name=value of `metadata_equals` are yielded; empty: all entries. For each
+// name=value of `field_equals` (a field a json/logfmt parser extracts, see
+// logql::ScanHints) an entry is yielded only if its line contains the value
+// or a backslash, or its metadata holds the pair.
 std::unique_ptr<iter::EntryIterator> NewBlocksIterator(std::string labels,
                                                        std::vector<BlockSource> blocks,
                                                        int64_t from_ns, int64_t through_ns,
                                                        iter::Direction direction,
                                                        std::vector<std::string> line_contains,
-                                                       std::vector<common::Label> metadata_equals = {});
+                                                       std::vector<common::Label> metadata_equals = {},
+                                                       std::vector<common::Label> field_equals = {});
 
 // Indexes (ascending) of the entries in [lo, hi) of `block` whose line
 // contains every needle, appended to `*out`. Exposed for tests.

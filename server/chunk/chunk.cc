@@ -216,13 +216,15 @@ std::unique_ptr<iter::EntryIterator> Chunk::NewIterator(const ChunkIteratorOptio
     sources.push_back(
         BlockSource{blocks_[i], [self, i, on_decode = options.on_decode,
                                  with_metadata = options.with_metadata ||
-                                                 !options.metadata_equals.empty()](DecodedBlock* out) {
+                                                 !options.metadata_equals.empty() ||
+                                                 !options.field_equals.empty()](DecodedBlock* out) {
                       if (on_decode) on_decode(self->blocks_[i]);
                       return self->DecodeBlock(i, out, with_metadata);
                     }});
   }
   return NewBlocksIterator(labels_, std::move(sources), options.from_ns, options.through_ns,
-                           options.direction, options.line_contains, options.metadata_equals);
+                           options.direction, options.line_contains, options.metadata_equals,
+                           options.field_equals);
 }
 
 }  // namespace skald::server::chunk

@@ -42,9 +42,13 @@ struct ChunkIteratorOptions {
   // Only entries whose structured metadata holds every one of these pairs
   // are yielded (checked on the block's metadata symbols). Empty: keep all.
   std::vector<common::Label> metadata_equals;
+  // Parsed-field equalities (NewBlocksIterator's field_equals): entries
+  // that provably cannot satisfy them are not yielded.
+  std::vector<common::Label> field_equals;
   // False: blocks are decoded without their metadata column and entries
   // come with empty metadata (the reader needs no labels beyond the
-  // stream's). Must stay true when metadata_equals is set.
+  // stream's). Ignored (metadata is read) when metadata_equals or
+  // field_equals is set.
   bool with_metadata = true;
   // Called once per block just before it is decompressed (stats). Optional.
   std::function<void(const BlockMeta&)> on_decode;

@@ -2,6 +2,7 @@
 // on_decode accounting, and the block-level line search.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -285,4 +286,37 @@ TEST_CASE("metadata_equals yields only entries whose metadata holds every pair")
   CHECK(ReadAll(**c, both).empty());
   both.line_contains = {"/item/150 "};
   CHECK(ReadAll(**c, both).size() == 1);
+}
+
+TEST_CASE("field_equals keeps entries with the value in the line, escapes, or the metadata pair") {
+  ChunkOptions co;
+  co.block_bytes = 1 << 20;
+  ChunkBuilder b("{app=\"api\"}", co);
+  // 0: value in the line; 1: escaped line without it; 2: only in metadata;
+  // 3: neither (dropped); 4: the value under another metadata name (dropped).
+  REQUIRE(b.Append(Entry{1, R"({"trace_id":"abc123","n":0})", {}}).ok());
+  REQUIRE(b.Append(Entry{2, R"({"trace_id":"abc\u0031\u0032\u0033","n":1})", {}}).ok());
+  REQUIRE(b.Append(Entry{3, R"({"n":2})", {{"trace_id", "abc123"}}}).ok());
+  REQUIRE(b.Append(Entry{4, R"({"trace_id":"zzz","n":3})", {}}).ok());
+  REQUIRE(b.Append(Entry{5, R"({"n":4})", {{"span_id", "abc123"}}}).ok());
+  auto bytes = b.Encode();
+  REQUIRE(bytes.ok());
+  auto c = Chunk::Open(*bytes, "x");
+  REQUIRE(c.ok());
+  for (auto dir : {Direction::kForward, Direction::kBackward}) {
+    ChunkIteratorOptions o;
+    o.direction = dir;
+    o.field_equals = {{"trace_id", "abc123"}};
+    o.with_metadata = false;  // ignored: the pair may be metadata
+    auto got = ReadAll(**c, o);
+    std::vector<int64_t> ts;
+    for (const auto& e : got) ts.push_back(e.timestamp_ns);
+    std::sort(ts.begin(), ts.end());
+    CHECK(ts == std::vector<int64_t>{1, 2, 3});
+  }
+  ChunkIteratorOptions none;
+  none.field_equals = {{"trace_id", "nope"}};
+  auto got = ReadAll(**c, none);
+  REQUIRE(got.size() == 1);  // only the escaped line may still hold it
+  CHECK(got[0].timestamp_ns == 2);
 }
