@@ -16,6 +16,22 @@ constexpr int64_t kNanosPerMinute = 60 * kNanosPerSecond;
 constexpr int64_t kNanosPerHour = 60 * kNanosPerMinute;
 constexpr int64_t kNanosPerDay = 24 * kNanosPerHour;
 
+// Unix seconds and nanos in [0, 1e9) of `ns` (floor division, so negative
+// times keep nanos non-negative), as protobuf's Timestamp wants them.
+struct SecondsNanos {
+  int64_t seconds;
+  int32_t nanos;
+};
+inline SecondsNanos SplitUnixNanos(int64_t ns) {
+  int64_t seconds = ns / kNanosPerSecond;
+  int64_t nanos = ns % kNanosPerSecond;
+  if (nanos < 0) {
+    nanos += kNanosPerSecond;
+    --seconds;
+  }
+  return {seconds, static_cast<int32_t>(nanos)};
+}
+
 // RFC3339 / RFC3339Nano (`2006-01-02T15:04:05.999999999Z07:00`) -> Unix ns.
 Result<int64_t> ParseRFC3339(std::string_view s);
 // Unix ns -> RFC3339Nano in UTC, trailing zeros of the fraction trimmed

@@ -3,6 +3,7 @@
 #include <google/protobuf/arena.h>
 #include <snappy.h>
 
+#include "common/time.h"
 #include "push.pb.h"
 
 namespace skald::agent::client {
@@ -33,15 +34,9 @@ void Batch::Add(const SharedLabelString& labels, common::Entry entry, AckRef ack
     held_labels_.push_back(labels);
   }
   logproto::EntryAdapter* e = msg_->mutable_streams(it->second)->add_entries();
-  // Floor division so negative times keep nanos in [0, 1e9).
-  int64_t seconds = entry.timestamp_ns / 1'000'000'000;
-  int64_t nanos = entry.timestamp_ns % 1'000'000'000;
-  if (nanos < 0) {
-    nanos += 1'000'000'000;
-    --seconds;
-  }
-  e->mutable_timestamp()->set_seconds(seconds);
-  e->mutable_timestamp()->set_nanos(static_cast<int32_t>(nanos));
+  const common::SecondsNanos t = common::SplitUnixNanos(entry.timestamp_ns);
+  e->mutable_timestamp()->set_seconds(t.seconds);
+  e->mutable_timestamp()->set_nanos(t.nanos);
   e->set_line(std::move(entry.line));
   for (const common::Label& m : entry.metadata) {
     logproto::LabelPairAdapter* p = e->add_structuredmetadata();

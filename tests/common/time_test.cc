@@ -69,3 +69,14 @@ TEST_CASE("step durations accept float seconds then Prometheus units") {
   CHECK(ParseStepDuration("1m").value() == kNanosPerMinute);
   CHECK_FALSE(ParseStepDuration("abc").ok());
 }
+
+TEST_CASE("SplitUnixNanos floors so nanos stay in [0, 1e9)") {
+  using skald::common::SplitUnixNanos;
+  CHECK(SplitUnixNanos(1'500'000'000).seconds == 1);
+  CHECK(SplitUnixNanos(1'500'000'000).nanos == 500'000'000);
+  CHECK(SplitUnixNanos(0).seconds == 0);
+  CHECK(SplitUnixNanos(-1).seconds == -1);
+  CHECK(SplitUnixNanos(-1).nanos == 999'999'999);
+  CHECK(SplitUnixNanos(-2'000'000'000).seconds == -2);
+  CHECK(SplitUnixNanos(-2'000'000'000).nanos == 0);
+}
