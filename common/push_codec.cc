@@ -50,12 +50,9 @@ Result<int64_t> TimestampToNanos(int64_t seconds, int32_t nanos) {
   return seconds * 1'000'000'000 + nanos;  // kMinSec * 1e9 + nanos >= INT64_MIN
 }
 
-// Bytes of snappy output kept per thread for reuse: small bodies (an agent's
-// usual push) cost no allocation. Larger ones get a buffer of their own,
-// freed after the call (mapped and unmapped by malloc), so each of the HTTP
-// workers does not keep the largest body it ever decoded resident (8 workers
-// x ~1.3 MiB on the push benchmark's 1 MiB batches).
-constexpr size_t kMaxRetainedScratchBytes = 256 << 10;
+// Bytes of snappy output kept per thread for reuse; larger bodies get a
+// buffer of their own that is freed after the call.
+constexpr size_t kMaxRetainedScratchBytes = 16 << 20;
 // Arena blocks for the parsed message: few large blocks instead of one
 // malloc per entry, timestamp and string.
 constexpr size_t kArenaStartBlockBytes = 64 << 10;
