@@ -118,6 +118,7 @@ std::vector<Field> AllFields(Options* o) {
   AddLimitFields(&o->limits_config, "limits_config.", &f);
   add("runtime_config.file", Kind::kString, &o->runtime_config.file);
   add("query.max_concurrency", Kind::kInt, &o->query.max_concurrency);
+  add("query.chunk_cache_bytes", Kind::kInt64, &o->query.chunk_cache_bytes);
   add("compactor.retention_enabled", Kind::kBool, &o->compactor.retention_enabled);
   add("compactor.working_directory", Kind::kString, &o->compactor.working_directory);
   return f;

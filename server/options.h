@@ -58,6 +58,7 @@ struct RuntimeConfigOptions {
 
 struct QueryOptions {
   int max_concurrency = 0;  // parallel query tasks; 0 = cores
+  int64_t chunk_cache_bytes = 64ll << 20;  // Skald: opened chunks' indexes and blooms kept between queries; 0 = off
 };
 
 struct CompactorOptions {

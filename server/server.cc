@@ -130,8 +130,9 @@ Status Server::RegisterApi() {
 
   query_pool_ = std::make_unique<common::ThreadPool>(
       static_cast<size_t>(std::max(0, options_.query.max_concurrency)));
-  querier_ = std::make_unique<query::StoreQuerier>(write_path_->index(), write_path_->chunks(),
-                                                   write_path_->ingester());
+  querier_ = std::make_unique<query::StoreQuerier>(
+      write_path_->index(), write_path_->chunks(), write_path_->ingester(),
+      static_cast<size_t>(std::max<int64_t>(0, options_.query.chunk_cache_bytes)));
   engine_ = std::make_unique<logql::Engine>(querier_.get(), query_pool_.get());
   query_api_ = std::make_unique<api::QueryApi>();
   query_api_->engine = engine_.get();
