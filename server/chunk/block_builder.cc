@@ -107,10 +107,12 @@ common::Status BlockBuilder::Build(const HeadBlock& head, std::string* block, st
     for (size_t j = 0; j < head.MetadataSetSize(id); ++j) {
       // The `name=value` key of MetadataKey, built in a reused buffer.
       const HeadBlock::LabelRef l = head.MetadataPair(id, j);
-      scratch.key.assign(l.name);
+      scratch.key.assign(1, kMetadataCheckKeyPrefix);
+      scratch.key.append(l.name);
       scratch.key.push_back('=');
       scratch.key.append(l.value);
-      bloom_.AddKey(scratch.key);
+      bloom_.AddKey(scratch.key);  // MetadataCheckKey
+      bloom_.AddKey(std::string_view(scratch.key).substr(1));  // MetadataKey
     }
   }
   EncodeMetadata(head, &metadata_);
@@ -149,7 +151,7 @@ common::Status BlockBuilder::Build(const HeadBlock& head, std::string* block, st
   crc = common::crc32c::Extend(crc, h + kBlockHeaderBytes, block->size() - start - kBlockHeaderBytes);
   common::EncodeFixed32(h + kBlockCrcOffset, common::crc32c::Mask(crc));
 
-  bloom_.Finish(bloom, kBloomHasGrams);
+  bloom_.Finish(bloom, kBloomHasGrams | kBloomHasMetadataCheckKeys);
   meta->min_ts = rows.front().timestamp_ns;
   meta->max_ts = rows.back().timestamp_ns;
   meta->entry_count = static_cast<uint32_t>(rows.size());

@@ -89,7 +89,7 @@ common::Result<Bloom> Bloom::Parse(std::string_view bytes, std::string_view wher
   const auto head = static_cast<uint8_t>(bytes[0]);
   b.flags_ = head & kBloomFlagMask;
   b.probes_ = head & static_cast<uint8_t>(~kBloomFlagMask);
-  if (b.probes_ == 0 || b.probes_ > 30 || (head & 0x60) != 0) return common::Status::Corruption("bloom probe count", where);
+  if (b.probes_ == 0 || b.probes_ > 30 || (head & 0x20) != 0) return common::Status::Corruption("bloom probe count", where);
   b.bits_ = bytes.substr(1, body - 1);
   return b;
 }

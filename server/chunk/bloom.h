@@ -22,10 +22,15 @@ namespace skald::server::chunk {
 uint64_t BloomHash(std::string_view key);
 
 // Flags in the high bits of a bloom's first byte (the low 5 bits are the
-// probe count). kBloomHasGrams: the writer indexed token grams (tokenizer.h),
+// probe count; bit 5 is zero). kBloomHasGrams: the writer indexed token grams (tokenizer.h),
 // so a reader may prune by them; blooms without it never hold grams.
 inline constexpr uint8_t kBloomHasGrams = 0x80;
-inline constexpr uint8_t kBloomFlagMask = 0x80;
+// kBloomHasMetadataCheckKeys: every metadata pair is also keyed as
+// MetadataCheckKey, so a reader probing both keys of a pair sees false
+// positives at ~the square of the filter's rate (a trace_id lookup over
+// thousands of blocks then decodes none by mistake).
+inline constexpr uint8_t kBloomHasMetadataCheckKeys = 0x40;
+inline constexpr uint8_t kBloomFlagMask = 0xC0;
 
 class BloomBuilder {
  public:
@@ -60,6 +65,12 @@ class Bloom {
   bool MayContainHash(uint64_t h) const;
   size_t BitCount() const { return bits_.size() * 8; }
   bool HasGrams() const { return (flags_ & kBloomHasGrams) != 0; }
+  bool HasMetadataCheckKeys() const { return (flags_ & kBloomHasMetadataCheckKeys) != 0; }
+  // False only if the metadata pair `name=value` was certainly never added:
+  // MetadataKey, and MetadataCheckKey too when the writer added those.
+  bool MayContainMetadata(std::string_view metadata_key, std::string_view check_key) const {
+    return MayContain(metadata_key) && (!HasMetadataCheckKeys() || MayContain(check_key));
+  }
 
  private:
   uint8_t probes_ = 0;

@@ -41,6 +41,12 @@ std::vector<GramAlternatives> NeedleGramRuns(std::string_view needle) {
   return out;
 }
 
+std::string MetadataCheckKey(std::string_view name, std::string_view value) {
+  std::string key(1, kMetadataCheckKeyPrefix);
+  key.append(MetadataKey(name, value));
+  return key;
+}
+
 std::string MetadataKey(std::string_view name, std::string_view value) {
   std::string key;
   key.reserve(name.size() + 1 + value.size());

@@ -99,5 +99,9 @@ inline constexpr std::string_view kEscapedBlockKey = "\x01escaped";
 
 // The bloom key of one structured-metadata pair: `name=value`.
 std::string MetadataKey(std::string_view name, std::string_view value);
+// The pair's second, independent key (kBloomHasMetadataCheckKeys):
+// `0x03 name=value`; collides with no token, gram (0x02) or MetadataKey.
+std::string MetadataCheckKey(std::string_view name, std::string_view value);
+inline constexpr char kMetadataCheckKeyPrefix = '\x03';
 
 }  // namespace skald::server::chunk

@@ -74,13 +74,22 @@ bool MayHoldGrams(const chunk::Bloom& bloom, const GramHashes& runs) {
 // its bloom has the metadata key, or every token of the value, or escapes.
 struct FieldKeys {
   std::string metadata_key;
+  std::string check_key;  // MetadataCheckKey of the same pair
   std::vector<std::string> tokens;
 };
+
+// MetadataCheckKey of every required metadata pair: probed too in blooms
+// that hold them (kBloomHasMetadataCheckKeys).
+std::vector<std::string> MetadataCheckKeys(const ScanHints& hints) {
+  std::vector<std::string> keys;
+  for (const auto& m : hints.metadata_equals) keys.push_back(chunk::MetadataCheckKey(m.name, m.value));
+  return keys;
+}
 
 std::vector<FieldKeys> FieldBloomKeys(const ScanHints& hints) {
   std::vector<FieldKeys> out;
   for (const auto& f : hints.field_equals) {
-    FieldKeys k{chunk::MetadataKey(f.name, f.value), {}};
+    FieldKeys k{chunk::MetadataKey(f.name, f.value), chunk::MetadataCheckKey(f.name, f.value), {}};
     chunk::ForEachLineToken(f.value, [&](std::string_view t) { k.tokens.emplace_back(t); });
     if (!k.tokens.empty()) out.push_back(std::move(k));
   }
@@ -110,13 +119,22 @@ class ChunkSource final : public EntrySource {
     auto keys = std::make_shared<std::vector<std::string>>(RequiredBloomKeys(hints));
     auto fields = std::make_shared<std::vector<FieldKeys>>(FieldBloomKeys(hints));
     auto grams = std::make_shared<GramHashes>(NeedleGramHashes(hints));
+    auto checks = std::make_shared<std::vector<std::string>>(MetadataCheckKeys(hints));
     if (!keys->empty() || !fields->empty() || !grams->empty()) {
-      opts.block_filter = [keys, fields, grams, stats](const chunk::BlockMeta&,
-                                                       const chunk::Bloom& bloom) {
+      opts.block_filter = [keys, checks, fields, grams, stats](const chunk::BlockMeta&,
+                                                               const chunk::Bloom& bloom) {
         for (const auto& k : *keys) {
           if (!bloom.MayContain(k)) {
             ++stats->blocks_skipped_by_bloom;
             return false;
+          }
+        }
+        if (bloom.HasMetadataCheckKeys()) {
+          for (const auto& k : *checks) {
+            if (!bloom.MayContain(k)) {
+              ++stats->blocks_skipped_by_bloom;
+              return false;
+            }
           }
         }
         if (!MayHoldGrams(bloom, *grams)) {
@@ -125,7 +143,7 @@ class ChunkSource final : public EntrySource {
         }
         if (!fields->empty() && !bloom.MayContain(chunk::kEscapedBlockKey)) {
           for (const auto& f : *fields) {
-            if (bloom.MayContain(f.metadata_key)) continue;
+            if (bloom.MayContainMetadata(f.metadata_key, f.check_key)) continue;
             for (const auto& t : f.tokens) {
               if (!bloom.MayContain(t)) {
                 ++stats->blocks_skipped_by_bloom;
