@@ -110,10 +110,10 @@ void BM_JsonParser(benchmark::State& state) {
 BENCHMARK(BM_JsonParser);
 
 // The parse alone: labels left in the builder (no LabelsResult per line).
-void BM_JsonParserNoResult(benchmark::State& state) {
+// Unrestricted `| json` over `lines`, labels left in the builder.
+void RunJsonNoResult(benchmark::State& state, const std::vector<std::string>& lines) {
   Pipeline p({std::make_shared<JsonParser>()});
   auto& sp = p.ForStream(skald::common::Labels(std::vector<skald::common::Label>{{"app", "bench"}}));
-  const auto& lines = JsonLines();
   for (auto _ : state) {
     int kept = 0;
     for (const auto& l : lines) {
@@ -123,7 +123,10 @@ void BM_JsonParserNoResult(benchmark::State& state) {
     benchmark::DoNotOptimize(kept);
   }
   state.SetBytesProcessed(state.iterations() * Bytes(lines));
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(lines.size()));
 }
+
+void BM_JsonParserNoResult(benchmark::State& state) { RunJsonNoResult(state, JsonLines()); }
 BENCHMARK(BM_JsonParserNoResult);
 
 // `| json` restricted to the labels a `sum by (level)` metric query reads
@@ -182,21 +185,7 @@ void BM_CorpusCountByLevel(benchmark::State& state) {
 BENCHMARK(BM_CorpusCountByLevel);
 
 // Unrestricted `| json` over the corpus (log queries), labels left in the builder.
-void BM_CorpusJsonAll(benchmark::State& state) {
-  Pipeline p({std::make_shared<JsonParser>()});
-  auto& sp = p.ForStream(skald::common::Labels(std::vector<skald::common::Label>{{"app", "bench"}}));
-  const auto& lines = CorpusLines();
-  for (auto _ : state) {
-    int kept = 0;
-    for (const auto& l : lines) {
-      std::string_view line = l;
-      kept += sp.ProcessNoLabels(0, &line, nullptr);
-    }
-    benchmark::DoNotOptimize(kept);
-  }
-  state.SetBytesProcessed(state.iterations() * Bytes(lines));
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(lines.size()));
-}
+void BM_CorpusJsonAll(benchmark::State& state) { RunJsonNoResult(state, CorpusLines()); }
 BENCHMARK(BM_CorpusJsonAll);
 
 void BM_LogfmtParser(benchmark::State& state) {
