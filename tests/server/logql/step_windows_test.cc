@@ -39,50 +39,52 @@ TEST_CASE("step windows: overlapping windows (range > step) give a run of steps"
   CHECK(Got(w, 121) == std::vector<size_t>{3});
 }
 
-TEST_CASE("step windows: arithmetic and binary-search lookups agree with brute force") {
+// Calls fn(steps, range, offset, windows) for every step set, range and
+// offset the brute-force comparisons below sweep.
+template <typename Fn>
+void ForEachWindowCase(Fn fn) {
   const std::vector<std::vector<int64_t>> step_sets = {
       {1000, 1060, 1120, 1180, 1240}, {1000, 1001, 1050, 1300}, {500}, {-200, -100, 0, 100}};
   for (const auto& steps : step_sets) {
     for (int64_t range : {1, 7, 60, 61, 300}) {
       for (int64_t off : {0, 13, -40}) {
         StepWindows w(steps, range, off);
-        for (int64_t ts = steps.front() - 400; ts <= steps.back() + 400; ++ts) {
-          INFO("ts=" << ts << " range=" << range << " off=" << off);
-          REQUIRE(Got(w, ts) == Expected(steps, range, off, ts));
-        }
+        fn(steps, range, off, w);
       }
     }
   }
 }
 
+TEST_CASE("step windows: arithmetic and binary-search lookups agree with brute force") {
+  ForEachWindowCase([](const std::vector<int64_t>& steps, int64_t range, int64_t off, const StepWindows& w) {
+    for (int64_t ts = steps.front() - 400; ts <= steps.back() + 400; ++ts) {
+      INFO("ts=" << ts << " range=" << range << " off=" << off);
+      REQUIRE(Got(w, ts) == Expected(steps, range, off, ts));
+    }
+  });
+}
+
 TEST_CASE("step cursor agrees with Covering in ascending, descending and jumping order") {
-  const std::vector<std::vector<int64_t>> step_sets = {
-      {1000, 1060, 1120, 1180, 1240}, {1000, 1001, 1050, 1300}, {500}, {-200, -100, 0, 100}};
-  for (const auto& steps : step_sets) {
-    for (int64_t range : {1, 7, 60, 61, 300}) {
-      for (int64_t off : {0, 13, -40}) {
-        StepWindows w(steps, range, off);
-        std::vector<int64_t> order;
-        for (int64_t ts = steps.front() - 400; ts <= steps.back() + 400; ++ts) order.push_back(ts);
-        std::vector<int64_t> desc(order.rbegin(), order.rend());
-        std::vector<int64_t> jumps;
-        for (size_t i = 0; i < order.size(); ++i) jumps.push_back(order[(i * 7919) % order.size()]);
-        for (const auto* seq : {&order, &desc, &jumps}) {
-          StepCursor c(w);
-          for (int64_t ts : *seq) {
-            size_t lo = 0, hi = 0, clo = 0, chi = 0;
-            const bool want = w.Covering(ts, &lo, &hi);
-            INFO("ts=" << ts << " range=" << range << " off=" << off);
-            REQUIRE(c.Covering(ts, &clo, &chi) == want);
-            if (want) {
-              REQUIRE(clo == lo);
-              REQUIRE(chi == hi);
-            }
-          }
+  ForEachWindowCase([](const std::vector<int64_t>& steps, int64_t range, int64_t off, const StepWindows& w) {
+    std::vector<int64_t> order;
+    for (int64_t ts = steps.front() - 400; ts <= steps.back() + 400; ++ts) order.push_back(ts);
+    std::vector<int64_t> desc(order.rbegin(), order.rend());
+    std::vector<int64_t> jumps;
+    for (size_t i = 0; i < order.size(); ++i) jumps.push_back(order[(i * 7919) % order.size()]);
+    for (const auto* seq : {&order, &desc, &jumps}) {
+      StepCursor c(w);
+      for (int64_t ts : *seq) {
+        size_t lo = 0, hi = 0, clo = 0, chi = 0;
+        const bool want = w.Covering(ts, &lo, &hi);
+        INFO("ts=" << ts << " range=" << range << " off=" << off);
+        REQUIRE(c.Covering(ts, &clo, &chi) == want);
+        if (want) {
+          REQUIRE(clo == lo);
+          REQUIRE(chi == hi);
         }
       }
     }
-  }
+  });
 }
 
 TEST_CASE("step cursor near the int64 limits answers as Covering") {
