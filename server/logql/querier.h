@@ -18,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/labels.h"
@@ -57,6 +58,29 @@ struct EntrySizes {
 };
 using EntrySizesFn = std::function<void(const EntrySizes&)>;
 
+// A decoded run of one source's entries (a block), read in place: entry i is
+// Timestamp(i), Line(i) and its structured metadata. Entries share metadata
+// sets: MetadataSetId(i) names entry i's set, whose pairs MetadataSetPairs
+// gives as views without building Labels. Everything returned stays valid
+// until the callback that received the run returns. Timestamps ascend within
+// a run. Read by one thread.
+class EntryRun {
+ public:
+  using Pair = std::pair<std::string_view, std::string_view>;  // name, value
+  virtual ~EntryRun() = default;
+  virtual size_t size() const = 0;
+  virtual int64_t Timestamp(size_t i) const = 0;
+  virtual std::string_view Line(size_t i) const = 0;
+  // Entry i's metadata as Labels (built on first use, shared by its set).
+  virtual std::span<const common::Label> Metadata(size_t i) const = 0;
+  // In [0, MetadataSetCount()); set 0 may be the empty set.
+  virtual uint32_t MetadataSetId(size_t i) const = 0;
+  virtual size_t MetadataSetCount() const = 0;
+  // Replaces `*out` with the (name, value) pairs of set `set`.
+  virtual void MetadataSetPairs(uint32_t set, std::vector<Pair>* out) const = 0;
+};
+using EntryRunFn = std::function<void(const EntryRun&)>;
+
 class EntrySource {
  public:
   virtual ~EntrySource() = default;
@@ -84,6 +108,19 @@ class EntrySource {
   virtual common::Result<bool> ScanEntrySizes(int64_t from, int64_t through, QueryStats* stats,
                                               const EntrySizesFn& fn) {
     (void)from, (void)through, (void)stats, (void)fn;
+    return false;
+  }
+  // For metric extraction, which needs no order: calls `fn` with runs of at
+  // least every entry Open(from, through, …, hints, …) would yield, each
+  // once, and only entries of this source; runs may also hold entries
+  // outside [from, through) or ones the hints rule out (the caller filters
+  // by timestamp and runs its whole pipeline) and come in no particular
+  // order. Metadata is empty when !hints.need_metadata. Returns true when
+  // done, false (having called nothing) when the source cannot, then the
+  // caller uses Open; errors and stats as Open. The default cannot.
+  virtual common::Result<bool> ScanRuns(int64_t from, int64_t through, const ScanHints& hints,
+                                        QueryStats* stats, const EntryRunFn& fn) {
+    (void)from, (void)through, (void)hints, (void)stats, (void)fn;
     return false;
   }
 };

@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <span>
 #include <unordered_map>
 
 #include "common/clock.h"
@@ -380,53 +381,91 @@ Status ScanSizes(const Extraction& x, const Task& task, TaskSeries* series, Quer
   return Status::OK();
 }
 
-// Runs the pipeline over the task's entries and adds a sample per kept line.
-Status ScanEntries(const Extraction& x, const Task& task, TaskSeries* series, QueryStats* stats) {
-  log::Pipeline pipeline(*x.stages);
-  log::StreamPipeline& sp = pipeline.ForStream(*task.stream->labels);
-  auto it = task.source->Open(x.from, x.through, iter::Direction::kForward, task.hints, stats);
-  if (!it.ok()) return it.status();
-  const bool bytes = UsesBytes(x.expr->op);
-  // Only metadata the query can observe is handed to the pipeline (a
-  // `_extracted` rename depends on a clashing metadata key, so those stay).
-  std::vector<std::string> observable;  // required names, `x_extracted` also as `x`; sorted
-  const bool keep_all_meta = x.required->all;
-  for (const auto& r : x.required->names) {
-    observable.push_back(r);
-    if (r.ends_with(log::kExtractedSuffix)) {
-      observable.push_back(r.substr(0, r.size() - log::kExtractedSuffix.size()));
+// Runs a task's pipeline, unwrap and post-unwrap filters on its entries.
+// Only metadata the query can observe is handed to the pipeline (a
+// `_extracted` rename depends on a clashing metadata key, so those stay).
+class LineExtractor {
+ public:
+  LineExtractor(const Extraction& x, const Labels& stream)
+      : x_(x), pipeline_(*x.stages), sp_(pipeline_.ForStream(stream)),
+        bytes_(UsesBytes(x.expr->op)), keep_all_meta_(x.required->all) {
+    for (const auto& r : x.required->names) {
+      observable_.push_back(r);
+      if (r.ends_with(log::kExtractedSuffix)) {
+        observable_.push_back(r.substr(0, r.size() - log::kExtractedSuffix.size()));
+      }
     }
+    std::sort(observable_.begin(), observable_.end());
   }
-  std::sort(observable.begin(), observable.end());
-  // Entries mostly repeat the same metadata names: the last answer is kept.
-  std::string last_name;
-  bool last_observed = false;
-  auto observed = [&](const std::string& name) {
-    if (name != last_name) {
-      last_name.assign(name);
-      last_observed = std::binary_search(observable.begin(), observable.end(), name);
+
+  bool keep_all_meta() const { return keep_all_meta_; }
+
+  // Whether metadata named `name` can be observed. Entries mostly repeat the
+  // same names: the last answer is kept.
+  bool Observed(std::string_view name) {
+    if (name != last_name_) {
+      last_name_.assign(name);
+      last_observed_ = std::binary_search(observable_.begin(), observable_.end(), name);
     }
-    return last_observed;
-  };
-  std::vector<Label> metadata;
+    return last_observed_;
+  }
+
   // Runs the pipeline, unwrap and post-unwrap filters on the entry with
-  // `md`; false when the line yields no sample.
-  auto process = [&](const iter::EntryRef& e, const std::vector<Label>& md, std::string_view* line,
-                     double* value) {
-    *line = e.line;
-    if (!sp.ProcessNoLabels(e.timestamp_ns, line, &md)) return false;
-    log::LabelsBuilder& b = sp.builder();
-    *value = bytes ? static_cast<double>(line->size()) : 1.0;
-    if (!x.unwrap) return true;
-    auto v = x.unwrap->Extract(b);
+  // metadata `md`; false when the line yields no sample. Otherwise `*line`
+  // is the final line, `*value` the sample and builder() the labels.
+  bool Process(int64_t ts, std::string_view* line, const std::vector<Label>& md, double* value) {
+    if (!sp_.ProcessNoLabels(ts, line, &md)) return false;
+    log::LabelsBuilder& b = sp_.builder();
+    *value = bytes_ ? static_cast<double>(line->size()) : 1.0;
+    if (!x_.unwrap) return true;
+    auto v = x_.unwrap->Extract(b);
     if (!v) return false;
     *value = *v;
-    for (const auto& f : *x.post) {
+    for (const auto& f : *x_.post) {
       std::string_view l2 = *line;
-      if (!f->Process(e.timestamp_ns, l2, b)) return false;
+      if (!f->Process(ts, l2, b)) return false;
     }
     return true;
-  };
+  }
+
+  // Process for an entry whose metadata `md` holds the observable part
+  // (`dropped`: some pair was left out) and `all()` every pair: an erroring
+  // sample keeps every label, metadata included, so the line is redone
+  // with all of it (rare: such a sample fails the query). Adds the sample.
+  template <typename AllFn>
+  void Extract(int64_t ts, std::string_view line, const std::vector<Label>& md, bool dropped,
+               const AllFn& all, TaskSeries* series) {
+    std::string_view out = line;
+    double value = 0;
+    if (!Process(ts, &out, md, &value)) return;
+    if (dropped && sp_.builder().HasErr()) {
+      const std::span<const Label> every = all();
+      full_.assign(every.begin(), every.end());
+      out = line;
+      if (!Process(ts, &out, full_, &value)) return;
+    }
+    series->Add(series->ForLine(sp_.builder()), ts, value, out.size());
+  }
+
+ private:
+  const Extraction& x_;
+  log::Pipeline pipeline_;
+  log::StreamPipeline& sp_;
+  const bool bytes_;
+  const bool keep_all_meta_;
+  std::vector<std::string> observable_;  // required names, `x_extracted` also as `x`; sorted
+  std::string last_name_;
+  bool last_observed_ = false;
+  std::vector<Label> full_;
+};
+
+// Runs the pipeline over the task's entries (an iterator) and adds a sample
+// per kept line.
+Status ScanEntries(const Extraction& x, const Task& task, TaskSeries* series, QueryStats* stats) {
+  LineExtractor ex(x, *task.stream->labels);
+  auto it = task.source->Open(x.from, x.through, iter::Direction::kForward, task.hints, stats);
+  if (!it.ok()) return it.status();
+  std::vector<Label> metadata;
   size_t n = 0;
   while ((*it)->Next()) {
     const iter::EntryRef& e = (*it)->At();
@@ -434,24 +473,103 @@ Status ScanEntries(const Extraction& x, const Task& task, TaskSeries* series, Qu
     metadata.clear();
     bool dropped = false;
     for (const auto& m : e.metadata) {
-      if (keep_all_meta || observed(m.name)) {
+      if (ex.keep_all_meta() || ex.Observed(m.name)) {
         metadata.push_back(m);
       } else {
         dropped = true;
       }
     }
-    std::string_view line;
-    double value = 0;
-    if (!process(e, metadata, &line, &value)) continue;
-    if (dropped && sp.builder().HasErr()) {
-      // An erroring sample keeps every label, metadata included: redo the
-      // line with all of it (rare: such a sample fails the query).
-      metadata.assign(e.metadata.begin(), e.metadata.end());
-      if (!process(e, metadata, &line, &value)) continue;
-    }
-    series->Add(series->ForLine(sp.builder()), e.timestamp_ns, value, line.size());
+    ex.Extract(e.timestamp_ns, e.line, metadata, dropped, [&] { return e.metadata; }, series);
   }
   return (*it)->status();
+}
+
+// Metadata sets of one EntryRun, reduced to what the query can observe once
+// per set (entries share sets) and without building Labels for the rest.
+class RunMetadata {
+ public:
+  explicit RunMetadata(LineExtractor* ex) : ex_(ex) {}
+
+  void Reset(const EntryRun& run) {
+    run_ = &run;
+    slot_.assign(run.MetadataSetCount(), kUnknown);
+    kept_.clear();
+  }
+
+  // Entry i's observable metadata (*dropped: some pair was left out).
+  const std::vector<Label>& For(size_t i, bool* dropped) {
+    if (ex_->keep_all_meta()) {
+      auto all = run_->Metadata(i);
+      all_.assign(all.begin(), all.end());
+      *dropped = false;
+      return all_;
+    }
+    const uint32_t set = run_->MetadataSetId(i);
+    uint32_t& slot = slot_[set];
+    if (slot == kUnknown) slot = Reduce(set);
+    *dropped = slot != kNoneDropped && (slot == kEmptyDropped || kept_[slot - kFirstKept].dropped);
+    if (slot == kNoneDropped || slot == kEmptyDropped) return empty_;
+    return kept_[slot - kFirstKept].labels;
+  }
+
+ private:
+  static constexpr uint32_t kUnknown = 0;
+  static constexpr uint32_t kNoneDropped = 1;   // empty set
+  static constexpr uint32_t kEmptyDropped = 2;  // nothing observable, something left out
+  static constexpr uint32_t kFirstKept = 3;     // kept_[slot - kFirstKept]
+
+  struct Kept {
+    std::vector<Label> labels;
+    bool dropped = false;
+  };
+
+  uint32_t Reduce(uint32_t set) {
+    run_->MetadataSetPairs(set, &pairs_);
+    if (pairs_.empty()) return kNoneDropped;
+    Kept k;
+    for (const auto& [name, value] : pairs_) {
+      if (ex_->Observed(name)) {
+        k.labels.push_back({std::string(name), std::string(value)});
+      } else {
+        k.dropped = true;
+      }
+    }
+    if (k.labels.empty()) return kEmptyDropped;
+    kept_.push_back(std::move(k));
+    return static_cast<uint32_t>(kept_.size() - 1) + kFirstKept;
+  }
+
+  LineExtractor* ex_;
+  const EntryRun* run_ = nullptr;
+  std::vector<uint32_t> slot_;  // per set
+  std::vector<Kept> kept_;
+  std::vector<EntryRun::Pair> pairs_;
+  std::vector<Label> all_;
+  const std::vector<Label> empty_;
+};
+
+// As ScanEntries, over the decoded runs of the source (EntrySource::ScanRuns):
+// no iterator, metadata reduced once per set. NotFound when the source
+// declines.
+Status ScanRuns(const Extraction& x, const Task& task, TaskSeries* series, QueryStats* stats) {
+  LineExtractor ex(x, *task.stream->labels);
+  RunMetadata meta(&ex);
+  bool timed_out = false;
+  auto done = task.source->ScanRuns(x.from, x.through, task.hints, stats, [&](const EntryRun& run) {
+    if (timed_out || (timed_out = TimedOut(x.deadline_mono_ns))) return;
+    meta.Reset(run);
+    for (size_t i = 0; i < run.size(); ++i) {
+      const int64_t ts = run.Timestamp(i);
+      if (ts < x.from || ts >= x.through) continue;
+      bool dropped = false;
+      const std::vector<Label>& md = meta.For(i, &dropped);
+      ex.Extract(ts, run.Line(i), md, dropped, [&] { return run.Metadata(i); }, series);
+    }
+  });
+  if (!done.ok()) return done.status();
+  if (!*done) return Status::NotFound("source declined");
+  if (timed_out) return Status::Timeout("query timed out");
+  return Status::OK();
 }
 
 // Per-step values of an additive aggregation from its totals.
@@ -546,6 +664,7 @@ Result<std::vector<StepSeries>> EvalRangeAggregation(const ql::RangeAggregationE
     QueryStats stats;
     TaskSeries series(x);
     Status st = ScanSizes(x, task, &series, &stats);
+    if (st.code() == common::StatusCode::kNotFound) st = ScanRuns(x, task, &series, &stats);
     if (st.code() == common::StatusCode::kNotFound) st = ScanEntries(x, task, &series, &stats);
     std::lock_guard<std::mutex> l(mu);
     ctx.stats->Merge(stats);

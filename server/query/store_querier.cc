@@ -96,6 +96,31 @@ std::vector<FieldKeys> FieldBloomKeys(const ScanHints& hints) {
   return out;
 }
 
+// A decoded block as a logql::EntryRun (ChunkSource::ScanRuns).
+class BlockRun final : public logql::EntryRun {
+ public:
+  explicit BlockRun(const chunk::DecodedBlock* b) : b_(b) {}
+  size_t size() const override { return b_->size(); }
+  int64_t Timestamp(size_t i) const override { return b_->timestamps[i]; }
+  std::string_view Line(size_t i) const override { return b_->Line(i); }
+  std::span<const common::Label> Metadata(size_t i) const override { return b_->Metadata(i); }
+  uint32_t MetadataSetId(size_t i) const override { return b_->meta_ids[i]; }
+  size_t MetadataSetCount() const override { return b_->metadata_set_count(); }
+  void MetadataSetPairs(uint32_t set, std::vector<Pair>* out) const override {
+    out->clear();
+    const std::string_view text = b_->MetaText();
+    auto sym = [&](uint32_t s) {
+      return text.substr(b_->meta_symbols[s].first, b_->meta_symbols[s].second);
+    };
+    for (uint32_t p = b_->meta_set_start[set]; p < b_->meta_set_start[set + 1]; ++p) {
+      out->emplace_back(sym(b_->meta_pairs[p].first), sym(b_->meta_pairs[p].second));
+    }
+  }
+
+ private:
+  const chunk::DecodedBlock* b_;
+};
+
 class ChunkSource final : public EntrySource {
  public:
   ChunkSource(store::ChunkStore* store, ChunkCache* cache, store::ChunkRef ref)
@@ -184,6 +209,31 @@ class ChunkSource final : public EntrySource {
       stats->decompressed_bytes += m.line_bytes;
       SKALD_RETURN_IF_ERROR((*chunk)->DecodeBlockEntries(i, &block));
       fn(logql::EntrySizes{block.timestamps, block.line_offsets});
+    }
+    return true;
+  }
+
+  // Decodes each block overlapping the range and hands it over whole (no
+  // iterator; no Labels built for metadata the caller does not read).
+  // Declines hints that Open uses to skip blocks or lines (needles,
+  // metadata or field equalities): those scans keep the iterator.
+  Result<bool> ScanRuns(int64_t from, int64_t through, const ScanHints& hints, QueryStats* stats,
+                        const logql::EntryRunFn& fn) override {
+    if (!hints.line_contains.empty() || !hints.metadata_equals.empty() || !hints.field_equals.empty()) {
+      return false;
+    }
+    auto chunk = OpenChunk(stats);
+    if (!chunk.ok()) return chunk.status();
+    thread_local chunk::DecodedBlock block;  // keeps its buffers' capacity
+    const BlockRun run(&block);
+    for (size_t i = 0; i < (*chunk)->BlockCount(); ++i) {
+      const chunk::BlockMeta& m = (*chunk)->Block(i);
+      if (m.max_ts < from || m.min_ts >= through) continue;
+      stats->compressed_bytes += m.length;
+      stats->decompressed_lines += m.entry_count;
+      stats->decompressed_bytes += m.line_bytes;
+      SKALD_RETURN_IF_ERROR((*chunk)->DecodeBlock(i, &block, hints.need_metadata));
+      fn(run);
     }
     return true;
   }

@@ -26,13 +26,45 @@ constexpr int64_t kSec = 1'000'000'000;
 
 struct Calls {
   int sizes = 0;  // ScanEntrySizes calls that answered
+  int runs = 0;   // ScanRuns calls that answered
   int opens = 0;
+};
+
+// Entries [b, e) of a vector as an EntryRun; entries with equal metadata
+// share a set (set 0 is the empty one), as in a decoded block.
+class MemRun final : public EntryRun {
+ public:
+  MemRun(const std::vector<Entry>& entries, size_t b, size_t e) : entries_(entries), b_(b), e_(e) {
+    sets_.emplace_back();
+    for (size_t i = b; i < e; ++i) {
+      const auto& md = entries[i].metadata;
+      auto it = std::find(sets_.begin(), sets_.end(), md);
+      ids_.push_back(static_cast<uint32_t>(it - sets_.begin()));
+      if (it == sets_.end()) sets_.push_back(md);
+    }
+  }
+  size_t size() const override { return e_ - b_; }
+  int64_t Timestamp(size_t i) const override { return entries_[b_ + i].timestamp_ns; }
+  std::string_view Line(size_t i) const override { return entries_[b_ + i].line; }
+  std::span<const Label> Metadata(size_t i) const override { return sets_[ids_[i]]; }
+  uint32_t MetadataSetId(size_t i) const override { return ids_[i]; }
+  size_t MetadataSetCount() const override { return sets_.size(); }
+  void MetadataSetPairs(uint32_t set, std::vector<Pair>* out) const override {
+    out->clear();
+    for (const auto& l : sets_[set]) out->emplace_back(l.name, l.value);
+  }
+
+ private:
+  const std::vector<Entry>& entries_;
+  size_t b_, e_;
+  std::vector<std::vector<Label>> sets_;
+  std::vector<uint32_t> ids_;
 };
 
 class MemSource : public EntrySource {
  public:
-  MemSource(std::string labels, std::vector<Entry> entries, bool sizes, Calls* calls)
-      : labels_(std::move(labels)), entries_(std::move(entries)), sizes_(sizes), calls_(calls) {}
+  MemSource(std::string labels, std::vector<Entry> entries, bool sizes, bool runs, Calls* calls)
+      : labels_(std::move(labels)), entries_(std::move(entries)), sizes_(sizes), runs_(runs), calls_(calls) {}
   int64_t MinTime() const override { return entries_.front().timestamp_ns; }
   int64_t MaxTime() const override { return entries_.back().timestamp_ns; }
   bool IsHead() const override { return true; }
@@ -61,17 +93,31 @@ class MemSource : public EntrySource {
     }
     return true;
   }
+  Result<bool> ScanRuns(int64_t, int64_t, const ScanHints& hints, QueryStats*, const EntryRunFn& fn) override {
+    if (!runs_) return false;
+    ++calls_->runs;
+    // Every entry, in two runs, newer first, out-of-range ones included.
+    std::vector<Entry> entries = entries_;
+    if (!hints.need_metadata) {
+      for (auto& e : entries) e.metadata.clear();
+    }
+    const size_t half = entries.size() / 2;
+    fn(MemRun(entries, half, entries.size()));
+    fn(MemRun(entries, 0, half));
+    return true;
+  }
 
  private:
   std::string labels_;
   std::vector<Entry> entries_;
   bool sizes_;
+  bool runs_;
   Calls* calls_;
 };
 
 class MemQuerier : public Querier {
  public:
-  MemQuerier(bool sizes, Calls* calls) : sizes_(sizes), calls_(calls) {}
+  MemQuerier(bool sizes, Calls* calls, bool runs = false) : sizes_(sizes), runs_(runs), calls_(calls) {}
   void Add(Labels labels, std::vector<Entry> entries) { streams_.push_back({std::move(labels), std::move(entries)}); }
   Result<std::vector<StreamSources>> SelectStreams(std::string_view, const std::vector<common::Matcher>& m,
                                                    int64_t, int64_t) override {
@@ -80,7 +126,7 @@ class MemQuerier : public Querier {
       if (!common::MatchesAll(m, labels)) continue;
       StreamSources s;
       s.labels = std::make_shared<const Labels>(labels);
-      s.sources.push_back(std::make_unique<MemSource>(labels.ToString(), entries, sizes_, calls_));
+      s.sources.push_back(std::make_unique<MemSource>(labels.ToString(), entries, sizes_, runs_, calls_));
       out.push_back(std::move(s));
     }
     return out;
@@ -88,6 +134,7 @@ class MemQuerier : public Querier {
 
  private:
   bool sizes_;
+  bool runs_;
   Calls* calls_;
   std::vector<std::pair<Labels, std::vector<Entry>>> streams_;
 };
@@ -101,7 +148,7 @@ void Fill(MemQuerier* q) {
       Entry e;
       e.timestamp_ns = 1000 * kSec + i * 2 * kSec + s;
       e.line = std::string(R"({"level":")") + levels[(i + s) % 3] + R"(","msg":")" +
-               std::string(static_cast<size_t>(i % 17), 'x') + "\"}";
+               std::string(static_cast<size_t>(i % 17), 'x') + R"(","ms":)" + std::to_string(i % 13) + "}";
       e.metadata.push_back(Label{"trace_id", "t" + std::to_string(s) + "-" + std::to_string(i)});
       if (i % 5 == 0) e.metadata.push_back(Label{"tier", "gold"});
       entries.push_back(std::move(e));
@@ -110,8 +157,8 @@ void Fill(MemQuerier* q) {
   }
 }
 
-std::string Run(const std::string& query, bool sizes, Calls* calls) {
-  MemQuerier q(sizes, calls);
+std::string Run(const std::string& query, bool sizes, Calls* calls, bool runs = false) {
+  MemQuerier q(sizes, calls, runs);
   Fill(&q);
   common::ThreadPool pool(2);
   auto expr = common::logql::ParseExpr(query);
@@ -201,24 +248,59 @@ TEST_CASE("metric query: without grouping, structured metadata stays in the seri
   CHECK(out.find("trace_id=\"t0-0\"") != std::string::npos);
 }
 
-TEST_CASE("metric query: a pipeline error lists the erroring entry's structured metadata") {
+TEST_CASE("metric query: a run scan (ScanRuns) matches the iterator scan") {
+  for (std::string q : {"sum by (level) (count_over_time({env=\"prod\"} | json | __error__=\"\" [1m]))",
+                        "quantile_over_time(0.9, {env=\"prod\"} | json | unwrap ms [3m]) by (app)",
+                        "sum by (tier, level) (count_over_time({env=\"prod\"} | json [2m]))",
+                        "max_over_time({env=\"prod\"} | json | unwrap ms [5m]) by (tier, app)",
+                        "sum by (app) (rate({env=\"prod\"} |= \"warn\" [1m]))",
+                        "count_over_time({app=\"web\"} | json | level=\"warn\" [1m])",
+                        "sum by (level) (bytes_over_time({env=\"prod\"} | logfmt [1m]))"}) {
+    INFO(q);
+    Calls fast, slow;
+    std::string a = Run(q, false, &fast, true);
+    std::string b = Run(q, false, &slow, false);
+    CHECK(fast.runs >= 1);
+    CHECK(fast.opens == 0);
+    CHECK(slow.opens == fast.runs);
+    CHECK(!a.empty());
+    CHECK(a == b);
+  }
+}
+
+TEST_CASE("metric query: a run scan keeps observable metadata and drops the rest per set") {
   Calls calls;
-  MemQuerier q(true, &calls);
-  Entry e;
-  e.timestamp_ns = 1000 * kSec;
-  e.line = "not json";
-  e.metadata.push_back(Label{"trace_id", "abc"});
-  q.Add(Labels(std::vector<Label>{{"app", "api"}}), {e});
-  common::ThreadPool pool(1);
-  auto expr = common::logql::ParseExpr("sum by (level) (count_over_time({app=\"api\"} | json [1m]))");
-  REQUIRE(expr.ok());
-  MetricQueryParams p;
-  p.start_ns = p.end_ns = 1000 * kSec;
-  p.instant = true;
-  auto r = EvalMetricQuery(**expr, p, q, pool);
-  REQUIRE_FALSE(r.ok());
-  CHECK(r.status().message().find("pipeline error: 'JSONParserErr'") != std::string::npos);
-  CHECK(r.status().message().find("trace_id=\"abc\"") != std::string::npos);
+  std::string out = Run("sum by (tier) (count_over_time({env=\"prod\"} | json [10m]))", false, &calls, true);
+  CHECK(calls.runs == 2);
+  CHECK(out.find("{tier=\"gold\"}:") != std::string::npos);
+  CHECK(out.find("trace_id") == std::string::npos);
+}
+
+// Both scans: a run scan leaves the unobserved trace_id out and must redo
+// the erroring line with all of its metadata.
+TEST_CASE("metric query: a pipeline error lists the erroring entry's structured metadata") {
+  for (bool runs : {false, true}) {
+    INFO(runs);
+    Calls calls;
+    MemQuerier q(true, &calls, runs);
+    Entry e;
+    e.timestamp_ns = 1000 * kSec;
+    e.line = "not json";
+    e.metadata.push_back(Label{"trace_id", "abc"});
+    q.Add(Labels(std::vector<Label>{{"app", "api"}}), {e});
+    common::ThreadPool pool(1);
+    auto expr = common::logql::ParseExpr("sum by (level) (count_over_time({app=\"api\"} | json [1m]))");
+    REQUIRE(expr.ok());
+    MetricQueryParams p;
+    p.start_ns = p.end_ns = 1000 * kSec;
+    p.instant = true;
+    auto r = EvalMetricQuery(**expr, p, q, pool);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("pipeline error: 'JSONParserErr'") != std::string::npos);
+    CHECK(r.status().message().find("trace_id=\"abc\"") != std::string::npos);
+    CHECK(calls.runs == (runs ? 1 : 0));
+    CHECK(calls.opens == (runs ? 0 : 1));
+  }
 }
 
 }  // namespace
