@@ -57,6 +57,14 @@ class StepCursor {
     w_->Span(lo_, hi_, &span_lo_, &span_hi_);
     return true;
   }
+  // As Covering, also giving the timestamps [*ts_lo, *ts_hi] covered by
+  // exactly the same steps (StepWindows::Span of the answer).
+  bool Covering(int64_t ts, size_t* lo, size_t* hi, int64_t* ts_lo, int64_t* ts_hi) {
+    if (!Covering(ts, lo, hi)) return false;
+    *ts_lo = span_lo_;
+    *ts_hi = span_hi_;
+    return true;
+  }
 
  private:
   const StepWindows* w_;
@@ -69,9 +77,11 @@ class StepTotals {
   explicit StepTotals(size_t n_steps) : count_(n_steps + 1, 0), bytes_(n_steps + 1, 0) {}
 
   // One sample of `bytes` line bytes in steps [lo, hi] (hi < n_steps).
-  void Add(size_t lo, size_t hi, int64_t bytes) {
-    ++count_[lo];
-    --count_[hi + 1];
+  void Add(size_t lo, size_t hi, int64_t bytes) { Add(lo, hi, 1, bytes); }
+  // `count` samples of `bytes` line bytes in all in steps [lo, hi].
+  void Add(size_t lo, size_t hi, int64_t count, int64_t bytes) {
+    count_[lo] += count;
+    count_[hi + 1] -= count;
     bytes_[lo] += bytes;
     bytes_[hi + 1] -= bytes;
   }

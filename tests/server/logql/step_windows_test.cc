@@ -81,6 +81,18 @@ TEST_CASE("step cursor agrees with Covering in ascending, descending and jumping
         if (want) {
           REQUIRE(clo == lo);
           REQUIRE(chi == hi);
+          // The span is every timestamp with the same run, and holds ts.
+          int64_t span_lo = 0, span_hi = 0;
+          REQUIRE(c.Covering(ts, &clo, &chi, &span_lo, &span_hi));
+          REQUIRE(span_lo <= ts);
+          REQUIRE(ts <= span_hi);
+          for (int64_t edge : {span_lo, span_hi}) {
+            REQUIRE(w.Covering(edge, &clo, &chi));
+            REQUIRE((clo == lo && chi == hi));
+          }
+          for (int64_t out : {span_lo - 1, span_hi + 1}) {
+            REQUIRE((!w.Covering(out, &clo, &chi) || clo != lo || chi != hi));
+          }
         }
       }
     }
@@ -114,6 +126,20 @@ TEST_CASE("step totals: difference arrays give per-step counts and bytes, and me
   a.Totals(&counts, &bytes);
   CHECK(counts == std::vector<int64_t>{1, 2, 1, 2});
   CHECK(bytes == std::vector<int64_t>{10, 15, 5, 12});
+}
+
+TEST_CASE("step totals: adding n samples at once equals adding them one by one") {
+  StepTotals one(5), many(5);
+  for (int i = 0; i < 3; ++i) one.Add(1, 3, 4 + i);
+  many.Add(1, 3, 3, 4 + 5 + 6);
+  one.Add(0, 0, 2);
+  many.Add(0, 0, 1, 2);
+  std::vector<int64_t> c1, b1, c2, b2;
+  one.Totals(&c1, &b1);
+  many.Totals(&c2, &b2);
+  CHECK(c1 == std::vector<int64_t>{1, 3, 3, 3, 0});
+  CHECK(c1 == c2);
+  CHECK(b1 == b2);
 }
 
 }  // namespace
