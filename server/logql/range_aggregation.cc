@@ -38,8 +38,30 @@ struct SeriesAcc {
   bool init = false;
   Labels labels;
   std::vector<Sample> samples;
+  // Where each task's samples start in `samples` (each task's part is
+  // sorted by time in the task, so the whole is a merge of these runs).
+  std::vector<size_t> run_starts;
   std::optional<StepTotals> totals;
 };
+
+// Sorts `v`, made of the time-sorted runs starting at `starts`, stably by
+// time (equal times keep their order in `v`): pairwise merges, O(n log runs).
+void MergeSortedRuns(std::vector<Sample>& v, std::vector<size_t> starts) {
+  auto by_ts = [](const Sample& a, const Sample& b) { return a.ts < b.ts; };
+  starts.push_back(v.size());
+  while (starts.size() > 2) {
+    std::vector<size_t> next;
+    size_t k = 0;
+    for (; k + 2 < starts.size(); k += 2) {
+      std::inplace_merge(v.begin() + static_cast<std::ptrdiff_t>(starts[k]),
+                         v.begin() + static_cast<std::ptrdiff_t>(starts[k + 1]),
+                         v.begin() + static_cast<std::ptrdiff_t>(starts[k + 2]), by_ts);
+      next.push_back(starts[k]);
+    }
+    for (; k < starts.size(); ++k) next.push_back(starts[k]);
+    starts = std::move(next);
+  }
+}
 
 bool UsesBytes(ql::RangeOp op) {
   return op == ql::RangeOp::kBytesOverTime || op == ql::RangeOp::kBytesRate;
@@ -586,6 +608,11 @@ Status ScanRuns(const Extraction& x, const Task& task, TaskSeries* series, Query
   return Status::OK();
 }
 
+// A series with at least this many samples has its steps evaluated in up
+// to kMaxWindowParts parts on the pool (below, one part: not worth a task).
+constexpr size_t kMinSamplesPerWindowPart = 1 << 14;
+constexpr size_t kMaxWindowParts = 8;
+
 // Per-step values of an additive aggregation from its totals.
 StepSeries FromTotals(const ql::RangeAggregationExpr& expr, SeriesAcc& ss, size_t n_steps) {
   std::vector<int64_t> counts, bytes;
@@ -680,6 +707,14 @@ Result<std::vector<StepSeries>> EvalRangeAggregation(const ql::RangeAggregationE
     Status st = ScanSizes(x, task, &series, &stats);
     if (st.code() == common::StatusCode::kNotFound) st = ScanRuns(x, task, &series, &stats);
     if (st.code() == common::StatusCode::kNotFound) st = ScanEntries(x, task, &series, &stats);
+    // Each task's samples are sorted here, in parallel (a block's entries
+    // ascend, so mostly already sorted); the merge after is O(n log tasks).
+    for (auto& [_, ss] : series.local()) {
+      auto by_ts = [](const Sample& a, const Sample& b) { return a.ts < b.ts; };
+      if (!std::is_sorted(ss.samples.begin(), ss.samples.end(), by_ts)) {
+        std::stable_sort(ss.samples.begin(), ss.samples.end(), by_ts);
+      }
+    }
     std::lock_guard<std::mutex> l(mu);
     ctx.stats->Merge(stats);
     if (!st.ok()) {
@@ -690,9 +725,12 @@ Result<std::vector<StepSeries>> EvalRangeAggregation(const ql::RangeAggregationE
       auto& dst = all[k];
       if (!dst.init) {
         dst = std::move(ss);
+        dst.run_starts = {0};
         continue;
       }
       if (dst.totals) dst.totals->Merge(*ss.totals);
+      if (ss.samples.empty()) continue;
+      dst.run_starts.push_back(dst.samples.size());
       dst.samples.insert(dst.samples.end(), ss.samples.begin(), ss.samples.end());
     }
   });
@@ -723,7 +761,6 @@ Result<std::vector<StepSeries>> EvalRangeAggregation(const ql::RangeAggregationE
     return out;
   }
 
-  std::vector<double> scratch;
   for (auto& [_, ss] : all) {
     if (ss.labels.Get("__error__")) return PipelineError(ss.labels);
     if (ss.totals) {
@@ -732,23 +769,33 @@ Result<std::vector<StepSeries>> EvalRangeAggregation(const ql::RangeAggregationE
       continue;
     }
     auto& v = ss.samples;
-    std::stable_sort(v.begin(), v.end(), [](const Sample& a, const Sample& b) { return a.ts < b.ts; });
+    MergeSortedRuns(v, std::move(ss.run_starts));
     StepSeries s{std::move(ss.labels), std::vector<double>(n_steps, 0.0),
                  std::vector<uint8_t>(n_steps, 0)};
-    size_t lo_i = 0, hi_i = 0;
-    bool any = false;
-    for (size_t i = 0; i < n_steps; ++i) {
-      int64_t hi = ctx.steps[i] - range.offset_ns, lo = hi - range.range_ns;
-      while (hi_i < v.size() && v[hi_i].ts <= hi) ++hi_i;
-      while (lo_i < hi_i && v[lo_i].ts <= lo) ++lo_i;
-      auto r = EvalWindow(expr, v.data() + lo_i, v.data() + hi_i, lo, hi, &scratch);
-      if (r) {
-        s.values[i] = *r;
-        s.has[i] = 1;
-        any = true;
+    // Steps are evaluated in parts on the pool when the series is large
+    // (each window is independent of the others once samples are sorted).
+    const size_t parts = v.size() >= kMinSamplesPerWindowPart ? std::min(n_steps, kMaxWindowParts) : 1;
+    ctx.pool->ParallelFor(parts, [&](size_t part) {
+      const size_t first_step = n_steps * part / parts, end_step = n_steps * (part + 1) / parts;
+      std::vector<double> scratch;
+      size_t lo_i = 0, hi_i = 0;
+      for (size_t i = first_step; i < end_step; ++i) {
+        int64_t hi = ctx.steps[i] - range.offset_ns, lo = hi - range.range_ns;
+        if (i == first_step) {
+          auto after = [](const Sample& a, int64_t t) { return a.ts <= t; };
+          lo_i = static_cast<size_t>(std::lower_bound(v.begin(), v.end(), lo, after) - v.begin());
+          hi_i = static_cast<size_t>(std::lower_bound(v.begin(), v.end(), hi, after) - v.begin());
+        }
+        while (hi_i < v.size() && v[hi_i].ts <= hi) ++hi_i;
+        while (lo_i < hi_i && v[lo_i].ts <= lo) ++lo_i;
+        auto r = EvalWindow(expr, v.data() + lo_i, v.data() + hi_i, lo, hi, &scratch);
+        if (r) {
+          s.values[i] = *r;
+          s.has[i] = 1;
+        }
       }
-    }
-    if (any) out.push_back(std::move(s));
+    });
+    if (std::any_of(s.has.begin(), s.has.end(), [](uint8_t h) { return h; })) out.push_back(std::move(s));
   }
   return out;
 }

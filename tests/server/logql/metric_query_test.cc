@@ -276,6 +276,102 @@ TEST_CASE("metric query: a run scan keeps observable metadata and drops the rest
   CHECK(out.find("trace_id") == std::string::npos);
 }
 
+// One stream whose entries are split round-robin over `sources` sources
+// (tasks), so each task's samples interleave in time with the others'.
+std::string RunSplit(const std::string& query, const std::vector<Entry>& entries, size_t sources,
+                     int64_t start, int64_t end, int64_t step) {
+  class SplitQuerier : public Querier {
+   public:
+    SplitQuerier(const std::vector<Entry>& e, size_t n) : entries_(e), n_(n) {}
+    Result<std::vector<StreamSources>> SelectStreams(std::string_view, const std::vector<common::Matcher>&,
+                                                     int64_t, int64_t) override {
+      Labels labels(std::vector<Label>{{"app", "big"}});
+      StreamSources s;
+      s.labels = std::make_shared<const Labels>(labels);
+      for (size_t k = 0; k < n_; ++k) {
+        std::vector<Entry> part;
+        for (size_t i = k; i < entries_.size(); i += n_) part.push_back(entries_[i]);
+        s.sources.push_back(std::make_unique<MemSource>(labels.ToString(), std::move(part), false, false, &calls_));
+      }
+      std::vector<StreamSources> out;
+      out.push_back(std::move(s));
+      return out;
+    }
+
+   private:
+    const std::vector<Entry>& entries_;
+    size_t n_;
+    Calls calls_;
+  };
+  SplitQuerier q(entries, sources);
+  common::ThreadPool pool(2);
+  auto expr = common::logql::ParseExpr(query);
+  REQUIRE(expr.ok());
+  MetricQueryParams p;
+  p.tenant = "fake";
+  p.start_ns = start;
+  p.end_ns = end;
+  p.step_ns = step;
+  auto r = EvalMetricQuery(**expr, p, q, pool);
+  REQUIRE(r.ok());
+  std::string out;
+  for (const auto& s : r->series) {
+    for (const auto& pt : s.points) out += " " + std::to_string(pt.t_ms) + "=" + std::to_string(pt.value);
+  }
+  return out;
+}
+
+TEST_CASE("metric query: unwrapped windows over a large series split across tasks equal brute force") {
+  // 21,000 samples (above the size at which steps are evaluated in parts),
+  // 100 ms apart, from three tasks whose samples interleave.
+  std::vector<Entry> entries;
+  std::vector<int64_t> ts;
+  std::vector<double> vals;
+  for (int i = 0; i < 21000; ++i) {
+    Entry e;
+    e.timestamp_ns = 1000 * kSec + int64_t{i} * (kSec / 10);
+    const int v = (i * 7919) % 1000;
+    e.line = R"({"ms":)" + std::to_string(v) + "}";
+    entries.push_back(e);
+    ts.push_back(e.timestamp_ns);
+    vals.push_back(v);
+  }
+  const int64_t start = 1000 * kSec, end = 3100 * kSec, step = 30 * kSec, range = 120 * kSec;
+  auto brute = [&](auto fn) {
+    std::string want;
+    for (int64_t t = start; t <= end; t += step) {
+      std::vector<double> w;
+      for (size_t i = 0; i < ts.size(); ++i) {
+        if (ts[i] > t - range && ts[i] <= t) w.push_back(vals[i]);
+      }
+      if (!w.empty()) want += " " + std::to_string(t / 1'000'000) + "=" + std::to_string(fn(w));
+    }
+    return want;
+  };
+  auto median = [](std::vector<double> w) {
+    std::sort(w.begin(), w.end());
+    const double rank = 0.5 * static_cast<double>(w.size() - 1);
+    const size_t lo = static_cast<size_t>(rank);
+    const size_t hi = std::min(w.size() - 1, lo + 1);
+    return w[lo] * (1 - (rank - static_cast<double>(lo))) + w[hi] * (rank - static_cast<double>(lo));
+  };
+  for (size_t sources : {size_t{1}, size_t{3}}) {
+    INFO(sources);
+    CHECK(RunSplit("sum_over_time({app=\"big\"} | json | unwrap ms [2m])", entries, sources, start, end, step) ==
+          brute([](const std::vector<double>& w) {
+            double sum = 0;
+            for (double v : w) sum += v;
+            return sum;
+          }));
+    CHECK(RunSplit("quantile_over_time(0.5, {app=\"big\"} | json | unwrap ms [2m])", entries, sources, start, end,
+                   step) == brute(median));
+    CHECK(RunSplit("last_over_time({app=\"big\"} | json | unwrap ms [2m])", entries, sources, start, end, step) ==
+          brute([](const std::vector<double>& w) { return w.back(); }));
+    CHECK(RunSplit("first_over_time({app=\"big\"} | json | unwrap ms [2m])", entries, sources, start, end, step) ==
+          brute([](const std::vector<double>& w) { return w.front(); }));
+  }
+}
+
 // Both scans: a run scan leaves the unobserved trace_id out and must redo
 // the erroring line with all of its metadata.
 TEST_CASE("metric query: a pipeline error lists the erroring entry's structured metadata") {
