@@ -24,11 +24,47 @@ bool IsPlainDecimal(std::string_view v) {
   return i == v.size() && i > frac_start;
 }
 
+// Digits a double holds exactly whatever they are (10^15 < 2^53), and the
+// largest power of ten a double holds exactly.
+constexpr int kMaxExactDigits = 15;
+constexpr int kMaxExactPow10 = 22;
+constexpr double kPow10[kMaxExactPow10 + 1] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                               1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                               1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+// A plain decimal of at most kMaxExactDigits digits (short ones are the
+// common case: `27.49`): its digits as an integer m and its fraction length
+// k make m and 10^k exact doubles, so m / 10^k is one correctly rounded
+// IEEE division, the value from_chars gives (Clinger's fast path). False
+// when `v` is not a plain decimal or is longer.
+bool ShortPlainDecimal(std::string_view v, double* out) {
+  size_t i = (!v.empty() && v[0] == '-') ? 1 : 0;
+  const bool neg = i == 1;
+  uint64_t m = 0;
+  int digits = 0, frac = 0;
+  const size_t int_start = i;
+  for (; i < v.size() && v[i] >= '0' && v[i] <= '9'; ++i, ++digits) m = m * 10 + static_cast<uint64_t>(v[i] - '0');
+  if (i == int_start || digits > kMaxExactDigits) return false;
+  if (i < v.size()) {
+    if (v[i] != '.') return false;
+    const size_t frac_start = ++i;
+    for (; i < v.size() && v[i] >= '0' && v[i] <= '9'; ++i, ++digits) {
+      m = m * 10 + static_cast<uint64_t>(v[i] - '0');
+    }
+    frac = static_cast<int>(i - frac_start);
+    if (i != v.size() || frac == 0 || digits > kMaxExactDigits) return false;
+  }
+  const double d = static_cast<double>(m) / kPow10[frac];
+  *out = neg ? -d : d;
+  return true;
+}
+
 }  // namespace
 
 std::optional<double> ParsePlainDecimal(std::string_view v) {
-  if (!IsPlainDecimal(v)) return std::nullopt;
   double out = 0;
+  if (ShortPlainDecimal(v, &out)) return out;
+  if (!IsPlainDecimal(v)) return std::nullopt;
   auto r = std::from_chars(v.data(), v.data() + v.size(), out);
   if (r.ec != std::errc() || r.ptr != v.data() + v.size()) return std::nullopt;
   return out;

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "common/template_convert.h"
 #include "server/logql/log/unwrap.h"
@@ -29,6 +30,33 @@ TEST_CASE("plain decimals convert exactly as ParseGoFloat") {
     REQUIRE(fast.has_value());
     REQUIRE(full.ok());
     // Bit-identical (so -0 stays -0).
+    CHECK(std::memcmp(&*fast, &full.value(), sizeof(double)) == 0);
+  }
+}
+
+TEST_CASE("short plain decimals (the exact-division path) convert exactly as ParseGoFloat") {
+  std::mt19937_64 rng(7);
+  std::vector<std::string> cases = {"0", "-0", "0.0", "-0.000", "27.49", "0.1", "0.3", "999999999999999",
+                                    "99999999999999.9", "0.000000000000001", "1234567890.12345",
+                                    "9007199254740993", "0.1000000000000001"};
+  for (int i = 0; i < 40000; ++i) {
+    std::string s;
+    if (rng() % 2) s.push_back('-');
+    const int int_digits = 1 + static_cast<int>(rng() % 8);
+    for (int d = 0; d < int_digits; ++d) s.push_back(static_cast<char>('0' + rng() % 10));
+    if (rng() % 4) {
+      s.push_back('.');
+      const int frac_digits = 1 + static_cast<int>(rng() % 9);
+      for (int d = 0; d < frac_digits; ++d) s.push_back(static_cast<char>('0' + rng() % 10));
+    }
+    cases.push_back(std::move(s));
+  }
+  for (const std::string& s : cases) {
+    CAPTURE(s);
+    auto fast = ParsePlainDecimal(s);
+    auto full = common::ParseGoFloat(s);
+    REQUIRE(fast.has_value());
+    REQUIRE(full.ok());
     CHECK(std::memcmp(&*fast, &full.value(), sizeof(double)) == 0);
   }
 }
