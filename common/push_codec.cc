@@ -3,7 +3,8 @@
 #include "common/push_codec.h"
 #include "common/time.h"
 
-#include <google/protobuf/arena.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <snappy.h>
 
 #include <algorithm>
@@ -50,63 +51,222 @@ Result<int64_t> TimestampToNanos(int64_t seconds, int32_t nanos) {
   return seconds * 1'000'000'000 + nanos;  // kMinSec * 1e9 + nanos >= INT64_MIN
 }
 
-// Bytes of snappy output kept per thread for reuse; larger bodies get a
-// buffer of their own that is freed after the call.
-constexpr size_t kMaxRetainedScratchBytes = 16 << 20;
-// Arena blocks for the parsed message: few large blocks instead of one
-// malloc per entry, timestamp and string.
-constexpr size_t kArenaStartBlockBytes = 64 << 10;
-constexpr size_t kArenaMaxBlockBytes = 4 << 20;
+// The wire of logproto.PushRequest (push.proto), walked with protobuf's
+// CodedInputStream so that labels, lines and metadata become views into the
+// decompressed body instead of one heap string each. Accepts and rejects
+// what the generated parser does: unknown fields (and known fields of an
+// unexpected wire type) are skipped, a repeated non-repeated field keeps its
+// last value (a repeated timestamp message is merged field by field), and
+// tag 0, a stray end-group tag, a truncated varint or a length past the
+// enclosing message is malformed. `parsed` (field 4, response-only) is
+// parsed and dropped.
+using google::protobuf::io::CodedInputStream;
+using Wire = google::protobuf::internal::WireFormatLite;
 
-// A per-thread buffer of at least `n` bytes, or a fresh one in `*own` when
-// `n` is above the retention limit. Valid until the next call on this thread.
-char* ScratchBytes(size_t n, std::unique_ptr<char[]>* own) {
-  if (n > kMaxRetainedScratchBytes) {
-    *own = std::make_unique_for_overwrite<char[]>(n);
-    return own->get();
-  }
-  thread_local std::unique_ptr<char[]> buf;
-  thread_local size_t cap = 0;
-  if (n > cap || !buf) {
-    cap = std::max(n, size_t{64} << 10);
-    buf = std::make_unique_for_overwrite<char[]>(cap);
-  }
-  return buf.get();
-}
+constexpr uint32_t kFieldNumberShift = 3;
+constexpr uint32_t kWireTypeMask = 7;
 
-// Moves the parsed message's strings into our value type. The std::string
-// objects live on the arena but their buffers are ordinary heap memory, so
-// moving steals the buffer: no copy per line.
-Status ConvertMessage(logproto::PushRequest* msg, PushRequest* out) {
-  out->streams.reserve(msg->streams_size());
-  for (logproto::StreamAdapter& s : *msg->mutable_streams()) {
-    PushStream& stream = out->streams.emplace_back();
-    stream.labels = std::move(*s.mutable_labels());
-    stream.entries.reserve(s.entries_size());
-    for (logproto::EntryAdapter& e : *s.mutable_entries()) {
-      Entry& entry = stream.entries.emplace_back();
-      // An absent timestamp is Go's zero time.Time (0001-01-01).
-      auto ts = e.has_timestamp() ? TimestampToNanos(e.timestamp().seconds(), e.timestamp().nanos())
-                                  : Result<int64_t>(std::numeric_limits<int64_t>::min());
-      if (!ts.ok()) return ts.status();
-      entry.timestamp_ns = *ts;
-      entry.line = std::move(*e.mutable_line());
-      if (e.structuredmetadata_size() > 0) {
-        entry.metadata.reserve(e.structuredmetadata_size());
-        for (logproto::LabelPairAdapter& p : *e.mutable_structuredmetadata()) {
-          entry.metadata.push_back(
-              Label{std::move(*p.mutable_name()), std::move(*p.mutable_value())});
-        }
+class ViewParser {
+ public:
+  ViewParser(const char* base, int size, PushRequestView* out)
+      : base_(base), size_(size), in_(reinterpret_cast<const uint8_t*>(base), size), out_(out) {}
+
+  // Parses the whole buffer into out_; false when malformed.
+  bool Parse() {
+    if (!ParseRequest(size_)) return false;
+    // Entry metadata spans point into out_->metadata(), complete only now.
+    const LabelView* md = out_->metadata().data();
+    size_t k = 0;
+    for (PushStreamView& s : out_->streams) {
+      for (EntryView& e : s.entries) {
+        e.metadata = std::span<const LabelView>(md + md_begin_[k], md_count_[k]);
+        ++k;
       }
     }
+    return true;
   }
-  return Status::OK();
-}
+
+ private:
+  // Reads a tag; false at `end` (the message is done) or on error (*ok=false).
+  bool NextTag(int end, uint32_t* tag, bool* ok) {
+    if (in_.CurrentPosition() == end) return false;
+    *tag = in_.ReadTag();
+    if (*tag == 0 || (*tag >> kFieldNumberShift) == 0) {
+      *ok = false;
+      return false;
+    }
+    return true;
+  }
+
+  bool ReadView(std::string_view* out) {
+    uint32_t len = 0;
+    if (!in_.ReadVarint32(&len)) return false;
+    const int pos = in_.CurrentPosition();
+    if (len > static_cast<uint32_t>(size_ - pos)) return false;
+    if (!in_.Skip(static_cast<int>(len))) return false;
+    *out = std::string_view(base_ + pos, len);
+    return true;
+  }
+
+  // Enters a length-delimited sub-message; *end is its end position.
+  bool Enter(int* end, CodedInputStream::Limit* limit) {
+    uint32_t len = 0;
+    if (!in_.ReadVarint32(&len)) return false;
+    const int pos = in_.CurrentPosition();
+    if (len > static_cast<uint32_t>(size_ - pos)) return false;
+    *end = pos + static_cast<int>(len);
+    *limit = in_.PushLimit(static_cast<int>(len));
+    return true;
+  }
+
+  bool Skip(uint32_t tag) { return Wire::SkipField(&in_, tag); }
+
+  static bool IsLengthDelimited(uint32_t tag) {
+    return (tag & kWireTypeMask) == static_cast<uint32_t>(Wire::WIRETYPE_LENGTH_DELIMITED);
+  }
+  static bool IsVarint(uint32_t tag) {
+    return (tag & kWireTypeMask) == static_cast<uint32_t>(Wire::WIRETYPE_VARINT);
+  }
+
+  bool ParseRequest(int end) {
+    uint32_t tag = 0;
+    bool ok = true;
+    while (NextTag(end, &tag, &ok)) {
+      if ((tag >> kFieldNumberShift) == 1 && IsLengthDelimited(tag)) {
+        if (!ParseStream()) return false;
+      } else if (!Skip(tag)) {
+        return false;  // `format` (2) is skipped as bytes, like any unknown field
+      }
+    }
+    return ok;
+  }
+
+  bool ParseStream() {
+    int end = 0;
+    CodedInputStream::Limit limit;
+    if (!Enter(&end, &limit)) return false;
+    PushStreamView& s = out_->streams.emplace_back();
+    uint32_t tag = 0;
+    bool ok = true;
+    while (NextTag(end, &tag, &ok)) {
+      const uint32_t field = tag >> kFieldNumberShift;
+      if (field == 1 && IsLengthDelimited(tag)) {
+        if (!ReadView(&s.labels)) return false;
+      } else if (field == 2 && IsLengthDelimited(tag)) {
+        if (!ParseEntry(&s)) return false;
+      } else if (!Skip(tag)) {
+        return false;
+      }
+    }
+    in_.PopLimit(limit);
+    return ok;
+  }
+
+  bool ParseEntry(PushStreamView* s) {
+    int end = 0;
+    CodedInputStream::Limit limit;
+    if (!Enter(&end, &limit)) return false;
+    EntryView e;
+    bool has_ts = false;
+    int64_t seconds = 0;
+    int32_t nanos = 0;
+    const size_t md_begin = out_->metadata().size();
+    uint32_t tag = 0;
+    bool ok = true;
+    while (NextTag(end, &tag, &ok)) {
+      const uint32_t field = tag >> kFieldNumberShift;
+      if (field == 1 && IsLengthDelimited(tag)) {
+        has_ts = true;
+        if (!ParseTimestamp(&seconds, &nanos)) return false;
+      } else if (field == 2 && IsLengthDelimited(tag)) {
+        if (!ReadView(&e.line)) return false;
+      } else if ((field == 3 || field == 4) && IsLengthDelimited(tag)) {
+        LabelView l;
+        if (!ParseLabelPair(&l)) return false;
+        if (field == 3) out_->metadata().push_back(l);
+      } else if (!Skip(tag)) {
+        return false;
+      }
+    }
+    in_.PopLimit(limit);
+    if (!ok) return false;
+    // An absent timestamp is Go's zero time.Time (0001-01-01).
+    auto ts = has_ts ? TimestampToNanos(seconds, nanos) : Result<int64_t>(std::numeric_limits<int64_t>::min());
+    if (ts.ok()) {
+      e.timestamp_ns = *ts;
+    } else if (bad_timestamp_.ok()) {
+      // Reported only if the whole message parses (malformed wins, as when
+      // the generated parser ran first).
+      bad_timestamp_ = ts.status();
+    }
+    // The span is set in Parse(), once the metadata array stops growing.
+    md_begin_.push_back(md_begin);
+    md_count_.push_back(out_->metadata().size() - md_begin);
+    s->entries.push_back(e);
+    return true;
+  }
+
+  bool ParseTimestamp(int64_t* seconds, int32_t* nanos) {
+    int end = 0;
+    CodedInputStream::Limit limit;
+    if (!Enter(&end, &limit)) return false;
+    uint32_t tag = 0;
+    bool ok = true;
+    while (NextTag(end, &tag, &ok)) {
+      const uint32_t field = tag >> kFieldNumberShift;
+      uint64_t v = 0;
+      if ((field == 1 || field == 2) && IsVarint(tag)) {
+        if (!in_.ReadVarint64(&v)) return false;
+        if (field == 1) {
+          *seconds = static_cast<int64_t>(v);
+        } else {
+          *nanos = static_cast<int32_t>(static_cast<uint32_t>(v));  // int32 fields truncate
+        }
+      } else if (!Skip(tag)) {
+        return false;
+      }
+    }
+    in_.PopLimit(limit);
+    return ok;
+  }
+
+  bool ParseLabelPair(LabelView* l) {
+    int end = 0;
+    CodedInputStream::Limit limit;
+    if (!Enter(&end, &limit)) return false;
+    uint32_t tag = 0;
+    bool ok = true;
+    while (NextTag(end, &tag, &ok)) {
+      const uint32_t field = tag >> kFieldNumberShift;
+      if (field == 1 && IsLengthDelimited(tag)) {
+        if (!ReadView(&l->name)) return false;
+      } else if (field == 2 && IsLengthDelimited(tag)) {
+        if (!ReadView(&l->value)) return false;
+      } else if (!Skip(tag)) {
+        return false;
+      }
+    }
+    in_.PopLimit(limit);
+    return ok;
+  }
+
+ public:
+  // The first timestamp out of range (the message parsed on past it).
+  Status bad_timestamp_;
+
+ private:
+  const char* const base_;
+  const int size_;
+  CodedInputStream in_;
+  PushRequestView* const out_;
+  // Per entry, in parse order: its first pair in out_->metadata(), and count.
+  std::vector<size_t> md_begin_;
+  std::vector<size_t> md_count_;
+};
 
 }  // namespace
 
-Result<PushRequest> DecodePushProtobuf(std::string_view snappy_body,
-                                       size_t max_decompressed_bytes) {
+Result<PushRequestView> DecodePushProtobufView(std::string_view snappy_body, size_t max_decompressed_bytes) {
   size_t raw_size = 0;
   if (!snappy::GetUncompressedLength(snappy_body.data(), snappy_body.size(), &raw_size) ||
       raw_size > snappy_body.size() * kMaxSnappyExpansion) {
@@ -119,22 +279,22 @@ Result<PushRequest> DecodePushProtobuf(std::string_view snappy_body,
   if (raw_size > static_cast<size_t>(std::numeric_limits<int>::max())) {
     return Status::TooLarge("request body too large: protobuf message over 2 GiB");
   }
-  std::unique_ptr<char[]> own;
-  char* raw = ScratchBytes(raw_size, &own);
+  PushRequestView out;
+  out.body() = PushBuffer::Take(raw_size);
+  char* raw = out.body().data();
   if (!snappy::RawUncompress(snappy_body.data(), snappy_body.size(), raw)) {
     return Status::InvalidArgument("snappy: corrupt input");
   }
-  google::protobuf::ArenaOptions options;
-  options.start_block_size = kArenaStartBlockBytes;
-  options.max_block_size = kArenaMaxBlockBytes;
-  google::protobuf::Arena arena(options);
-  auto* msg = google::protobuf::Arena::CreateMessage<logproto::PushRequest>(&arena);
-  if (!msg->ParseFromArray(raw, static_cast<int>(raw_size))) {
-    return Status::InvalidArgument("proto: cannot parse PushRequest: malformed protobuf");
-  }
-  PushRequest out;
-  SKALD_RETURN_IF_ERROR(ConvertMessage(msg, &out));
+  ViewParser parser(raw, static_cast<int>(raw_size), &out);
+  if (!parser.Parse()) return Status::InvalidArgument("proto: cannot parse PushRequest: malformed protobuf");
+  if (!parser.bad_timestamp_.ok()) return parser.bad_timestamp_;
   return out;
+}
+
+Result<PushRequest> DecodePushProtobuf(std::string_view snappy_body, size_t max_decompressed_bytes) {
+  auto view = DecodePushProtobufView(snappy_body, max_decompressed_bytes);
+  if (!view.ok()) return view.status();
+  return view->ToOwned();
 }
 
 std::string EncodePushProtobuf(const PushRequest& req) {
@@ -274,7 +434,12 @@ Result<std::string> ParseMediaType(std::string_view content_type) {
 
 // ---- HTTP body dispatch ----
 
-Result<PushRequest> DecodePushBody(const PushBodyInfo& info, std::string_view body) {
+namespace {
+
+// DecodePushBody's steps; `protobuf` decodes a protobuf payload, `json` a
+// JSON one (v1 or legacy), each into the caller's result type.
+template <typename T, typename Protobuf, typename Json>
+Result<T> DecodeBody(const PushBodyInfo& info, std::string_view body, Protobuf protobuf, Json json) {
   std::string decoded;
   std::string_view payload = body;
   if (!IsIdentityContentEncoding(info.content_encoding)) {
@@ -296,9 +461,27 @@ Result<PushRequest> DecodePushBody(const PushBodyInfo& info, std::string_view bo
       return Status::TooLarge("request body too large: decompressed size exceeds " +
                               std::to_string(info.max_decompressed_bytes) + " bytes");
     }
-    return info.v1_path ? DecodePushJson(payload) : DecodeLegacyPushJson(payload);
+    return json(payload);
   }
-  return DecodePushProtobuf(payload, info.max_decompressed_bytes);
+  return protobuf(payload);
+}
+
+}  // namespace
+
+Result<PushRequest> DecodePushBody(const PushBodyInfo& info, std::string_view body) {
+  return DecodeBody<PushRequest>(
+      info, body, [&](std::string_view p) { return DecodePushProtobuf(p, info.max_decompressed_bytes); },
+      [&](std::string_view p) { return info.v1_path ? DecodePushJson(p) : DecodeLegacyPushJson(p); });
+}
+
+Result<PushRequestView> DecodePushBodyView(const PushBodyInfo& info, std::string_view body) {
+  return DecodeBody<PushRequestView>(
+      info, body, [&](std::string_view p) { return DecodePushProtobufView(p, info.max_decompressed_bytes); },
+      [&](std::string_view p) -> Result<PushRequestView> {
+        auto r = info.v1_path ? DecodePushJson(p) : DecodeLegacyPushJson(p);
+        if (!r.ok()) return r.status();
+        return PushRequestView::Own(std::move(r).value());
+      });
 }
 
 }  // namespace skald::common

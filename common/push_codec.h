@@ -19,6 +19,7 @@
 
 #include "common/compression.h"
 #include "common/entry.h"
+#include "common/push_view.h"
 #include "common/status.h"
 
 namespace skald::common {
@@ -31,11 +32,17 @@ constexpr int64_t kMinProtoTimestampSeconds = -62135596800;  // 0001-01-01T00:00
 constexpr int64_t kMaxProtoTimestampSeconds = 253402300800;  // 10000-01-01T00:00:00Z (exclusive)
 
 // Decodes a snappy-compressed protobuf PushRequest (the body after any
-// Content-Encoding was removed). The message is parsed on a protobuf Arena
-// (no per-message mallocs) and its string buffers are moved into the result.
+// Content-Encoding was removed) into views over the decompressed bytes,
+// which the result owns (a per-thread recycled PushBuffer): no allocation
+// or copy per line, label string or metadata pair. Accepts exactly the
+// messages protobuf's generated parser accepts.
 // Failure: InvalidArgument for bad snappy (`snappy: corrupt input`), malformed
 // protobuf, or a timestamp out of range; TooLarge when the snappy header
 // announces more than `max_decompressed_bytes`.
+Result<PushRequestView> DecodePushProtobufView(
+    std::string_view snappy_body, size_t max_decompressed_bytes = kDefaultMaxDecompressedBytes);
+
+// DecodePushProtobufView, copied into owned entries (the agent's tests).
 Result<PushRequest> DecodePushProtobuf(
     std::string_view snappy_body, size_t max_decompressed_bytes = kDefaultMaxDecompressedBytes);
 
@@ -85,5 +92,8 @@ struct PushBodyInfo {
 // protobuf. Failure: InvalidArgument (`Content-Encoding "<x>" not supported`,
 // `mime: no media type`, decode errors) or TooLarge.
 Result<PushRequest> DecodePushBody(const PushBodyInfo& info, std::string_view body);
+// The same, as views: protobuf bodies through DecodePushProtobufView, JSON
+// bodies decoded owned and taken over (PushRequestView::Own).
+Result<PushRequestView> DecodePushBodyView(const PushBodyInfo& info, std::string_view body);
 
 }  // namespace skald::common

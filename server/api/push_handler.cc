@@ -14,8 +14,7 @@ using common::http::Response;
 PushHandler::PushHandler(PushHandlerOptions options, ingest::Distributor* distributor, OtlpDecoder otlp)
     : options_(std::move(options)), distributor_(distributor), otlp_(std::move(otlp)) {}
 
-Status PushHandler::Ingest(const Request&, common::Result<common::PushRequest> decoded,
-                           const std::string& tenant) const {
+Status PushHandler::Ingest(common::Result<common::PushRequestView> decoded, const std::string& tenant) const {
   if (!decoded.ok()) return decoded.status();
   return distributor_->Push(tenant, std::move(decoded).value());
 }
@@ -28,7 +27,7 @@ Response PushHandler::Push(const Request& req) const {
   info.content_encoding = req.Header("Content-Encoding");
   info.v1_path = req.path.find("/loki/api/v1") != std::string::npos;
   info.max_decompressed_bytes = options_.max_decompressed_bytes;
-  Status s = Ingest(req, common::DecodePushBody(info, req.body), *tenant);
+  Status s = Ingest(common::DecodePushBodyView(info, req.body), *tenant);
   if (s.ok()) return Response::NoContent();
   return ErrorResponse(s);
 }
@@ -37,7 +36,8 @@ Response PushHandler::PushOtlp(const Request& req) const {
   auto tenant = WriteTenant(req, options_.tenant);
   Status s = tenant.status();
   if (tenant.ok()) {
-    s = Ingest(req, otlp_(req.Header("Content-Type"), req.Header("Content-Encoding"), req.body), *tenant);
+    auto decoded = otlp_(req.Header("Content-Type"), req.Header("Content-Encoding"), req.body);
+    s = decoded.ok() ? Ingest(common::PushRequestView::Own(std::move(decoded).value()), *tenant) : decoded.status();
   }
   if (s.ok()) return Response::NoContent();
   Response r = ErrorResponse(s);

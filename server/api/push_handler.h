@@ -4,7 +4,9 @@
 //   POST /api/prom/push      same; JSON bodies use the legacy shape
 //   POST /otlp/v1/logs       OTLP/HTTP logs (when an OTLP decoder is set)
 //
-// Each request: tenant (X-Scope-OrgID) -> decode (common/push_codec) ->
+// Each request: tenant (X-Scope-OrgID) -> decode (common/push_codec; the
+// protobuf body into views over the decompressed bytes, kept alive until the
+// push is durable) ->
 // Distributor::Push (validate, rate limit, ingester; returns once the WAL
 // append is durable) -> 204, or the error as Loki answers it (plain text,
 // 4xx/5xx). OTLP errors use the same text body; 500s become 503 so OTLP
@@ -55,8 +57,7 @@ class PushHandler {
   void Register(common::http::Router* router) const;
 
  private:
-  common::Status Ingest(const common::http::Request& req, common::Result<common::PushRequest> decoded,
-                        const std::string& tenant) const;
+  common::Status Ingest(common::Result<common::PushRequestView> decoded, const std::string& tenant) const;
 
   const PushHandlerOptions options_;
   ingest::Distributor* const distributor_;

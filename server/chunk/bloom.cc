@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <limits>
+// Header-only xxh3: inlined into BloomHash and AddKey (short keys).
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "common/coding.h"
@@ -16,11 +18,28 @@ __extension__ using Uint128 = unsigned __int128;
 
 uint64_t BloomHash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
 
+namespace {
+inline size_t SlotOf(uint64_t h, size_t mask) { return static_cast<size_t>(h ^ (h >> 29)) & mask; }
+}  // namespace
+
+void BloomBuilder::AddKey(std::string_view key) { AddHash(XXH3_64bits(key.data(), key.size())); }
+
 void BloomBuilder::AddHash(uint64_t h) {
   if (h == 0) h = 1;  // 0 marks an empty slot
+  if (!table_.empty()) __builtin_prefetch(&table_[SlotOf(h, table_.size() - 1)]);
+  pending_[pending_count_++] = h;
+  if (pending_count_ == kPendingHashes) Drain();
+}
+
+void BloomBuilder::Drain() {
+  for (size_t i = 0; i < pending_count_; ++i) Insert(pending_[i]);
+  pending_count_ = 0;
+}
+
+void BloomBuilder::Insert(uint64_t h) {
   if ((count_ + 1) * 2 > table_.size()) Grow();
   size_t mask = table_.size() - 1;
-  for (size_t i = (h ^ (h >> 29)) & mask;; i = (i + 1) & mask) {
+  for (size_t i = SlotOf(h, mask);; i = (i + 1) & mask) {
     if (table_[i] == h) return;
     if (table_[i] == 0) {
       table_[i] = h;
@@ -35,11 +54,12 @@ void BloomBuilder::Grow() {
   table_.assign(std::max<size_t>(1024, old.size() * 2), 0);
   count_ = 0;
   for (uint64_t h : old) {
-    if (h != 0) AddHash(h);
+    if (h != 0) Insert(h);
   }
 }
 
 void BloomBuilder::Finish(std::string* out, uint8_t flags) {
+  Drain();
   size_t nbits = std::max(kMinBloomBits, count_ * kBloomBitsPerKey);
   size_t nbytes = (nbits + 7) / 8;
   nbits = nbytes * 8;

@@ -38,19 +38,30 @@ class BloomBuilder {
   BloomBuilder(const BloomBuilder&) = delete;
   BloomBuilder& operator=(const BloomBuilder&) = delete;
 
-  void AddKey(std::string_view key) { AddHash(BloomHash(key)); }
+  // AddHash(BloomHash(key)), with the hash inlined (tokens are short: the
+  // call into the shared xxhash library cost more than the hashing).
+  void AddKey(std::string_view key);
   // Remembers a key hash once (an open-addressing set: repeated tokens, the
-  // common case in logs, cost one probe and no memory).
+  // common case in logs, cost one probe and no memory). Hashes are queued
+  // kPendingHashes at a time with their slots prefetched, so the random
+  // probes into a table larger than the cache overlap instead of stalling
+  // one after another.
   void AddHash(uint64_t h);
   // Appends the encoded filter with `flags` (kBloom* below) to `*out` and
   // clears the builder.
   void Finish(std::string* out, uint8_t flags = 0);
 
  private:
+  static constexpr size_t kPendingHashes = 16;
+
+  void Insert(uint64_t h);
+  void Drain();
   void Grow();
 
   std::vector<uint64_t> table_;  // 0 = empty slot; size is a power of two
-  size_t count_ = 0;
+  size_t count_ = 0;             // distinct hashes in table_
+  uint64_t pending_[kPendingHashes] = {};  // queued for Insert (never 0)
+  size_t pending_count_ = 0;
 };
 
 class Bloom {

@@ -12,10 +12,34 @@ namespace skald::server::chunk {
 ChunkBuilder::ChunkBuilder(std::string labels, ChunkOptions options)
     : labels_(std::move(labels)), options_(options), block_builder_(options.block) {}
 
+namespace {
+
+std::vector<common::LabelView> ViewsOf(std::span<const common::Label> metadata) {
+  std::vector<common::LabelView> v;
+  v.reserve(metadata.size());
+  for (const common::Label& l : metadata) v.push_back(common::LabelView{l.name, l.value});
+  return v;
+}
+
+bool SameMetadata(std::span<const common::Label> a, std::span<const common::LabelView> b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].name != b[i].name || a[i].value != b[i].value) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 common::Status ChunkBuilder::Append(int64_t timestamp_ns, std::string_view line,
                                     std::span<const common::Label> metadata) {
+  return AppendView(timestamp_ns, line, ViewsOf(metadata));
+}
+
+common::Status ChunkBuilder::AppendView(int64_t timestamp_ns, std::string_view line,
+                                        std::span<const common::LabelView> metadata) {
   if (head_.empty()) head_.Reserve(options_.block_bytes + kHeadSlackBytes);
-  head_.Append(timestamp_ns, line, metadata);
+  head_.AppendView(timestamp_ns, line, metadata);
   if (head_.RawBytes() >= options_.block_bytes) return CutBlock();
   return common::Status::OK();
 }
@@ -66,6 +90,11 @@ int64_t ChunkBuilder::MaxTimestamp() const {
 
 bool ChunkBuilder::Contains(int64_t timestamp_ns, std::string_view line,
                             std::span<const common::Label> metadata) {
+  return ContainsView(timestamp_ns, line, ViewsOf(metadata));
+}
+
+bool ChunkBuilder::ContainsView(int64_t timestamp_ns, std::string_view line,
+                                std::span<const common::LabelView> metadata) {
   bool hashed = false;
   uint32_t hash = 0;
   auto get_hash = [&] {
@@ -74,7 +103,7 @@ bool ChunkBuilder::Contains(int64_t timestamp_ns, std::string_view line,
     return hash;
   };
   if (!head_.empty() && timestamp_ns >= head_.MinTimestamp() && timestamp_ns <= head_.MaxTimestamp() &&
-      head_.Contains(timestamp_ns, line, metadata, get_hash())) {
+      head_.ContainsView(timestamp_ns, line, metadata, get_hash())) {
     return true;
   }
   for (size_t i = 0; i < blocks_.size(); ++i) {
@@ -93,7 +122,7 @@ bool ChunkBuilder::Contains(int64_t timestamp_ns, std::string_view line,
          j < d.size() && d.timestamps[j] == timestamp_ns; ++j) {
       if (d.Line(j) != line) continue;
       std::span<const common::Label> set = d.Metadata(j);
-      if (std::equal(set.begin(), set.end(), metadata.begin(), metadata.end())) return true;
+      if (SameMetadata(set, metadata)) return true;
     }
   }
   return false;

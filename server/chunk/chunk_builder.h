@@ -47,6 +47,10 @@ class ChunkBuilder {
   // encoding fails (then the entry is still in the head block).
   common::Status Append(int64_t timestamp_ns, std::string_view line,
                         std::span<const common::Label> metadata = {});
+  // The same from views (the ingester's path; the bytes are copied once,
+  // into the head block).
+  common::Status AppendView(int64_t timestamp_ns, std::string_view line,
+                            std::span<const common::LabelView> metadata);
   common::Status Append(const common::Entry& e) {
     return Append(e.timestamp_ns, e.line, e.metadata);
   }
@@ -89,6 +93,7 @@ class ChunkBuilder {
   // Contains and ReleaseLookupCache touch only the lookup cache, so they may
   // run while other threads use the const methods (NewIterator, EncodeBlocks).
   bool Contains(int64_t timestamp_ns, std::string_view line, std::span<const common::Label> metadata);
+  bool ContainsView(int64_t timestamp_ns, std::string_view line, std::span<const common::LabelView> metadata);
   void ReleaseLookupCache();
 
   // Bytes this builder holds in memory (cut blocks, blooms, head arena).

@@ -2,15 +2,30 @@
 
 #include <algorithm>
 
+// Header-only xxh3: inlined into the per-entry hashes.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "common/coding.h"
 
 namespace skald::server::chunk {
 
+namespace {
+
+// Views of `metadata` in a per-thread scratch array (valid until the next
+// call on this thread): the Label entry points share the LabelView code.
+std::span<const common::LabelView> Views(std::span<const common::Label> metadata) {
+  thread_local std::vector<common::LabelView> scratch;
+  scratch.clear();
+  for (const common::Label& l : metadata) scratch.push_back(common::LabelView{l.name, l.value});
+  return scratch;
+}
+
+}  // namespace
+
 HeadBlock::HeadBlock() : set_start_{0, 0} {}
 
-bool HeadBlock::SetEquals(uint32_t id, std::span<const common::Label> metadata) const {
+bool HeadBlock::SetEquals(uint32_t id, std::span<const common::LabelView> metadata) const {
   if (MetadataSetSize(id) != metadata.size()) return false;
   for (size_t j = 0; j < metadata.size(); ++j) {
     const LabelRef p = MetadataPair(id, j);
@@ -39,12 +54,12 @@ std::vector<common::Label> HeadBlock::MetadataSetCopy(uint32_t id) const {
   return out;
 }
 
-uint32_t HeadBlock::InternMetadata(std::span<const common::Label> metadata) {
+uint32_t HeadBlock::InternMetadata(std::span<const common::LabelView> metadata) {
   if (metadata.empty()) return 0;
   // The previous row's set again (a constant set per stream) costs no hash.
   if (!rows_.empty() && SetEquals(rows_.back().meta_set, metadata)) return rows_.back().meta_set;
   uint64_t h = metadata.size();
-  for (const common::Label& l : metadata) {
+  for (const common::LabelView& l : metadata) {
     h = XXH3_64bits_withSeed(l.name.data(), l.name.size(), h);
     h = XXH3_64bits_withSeed(l.value.data(), l.value.size(), h ^ 0x9e3779b97f4a7c15ull);
   }
@@ -68,7 +83,7 @@ uint32_t HeadBlock::InternMetadata(std::span<const common::Label> metadata) {
     if (SetEquals(id, metadata)) return id;
   }
   const auto id = static_cast<uint32_t>(MetadataSetCount());
-  for (const common::Label& l : metadata) {
+  for (const common::LabelView& l : metadata) {
     PairRef p;
     p.name_offset = static_cast<uint32_t>(meta_bytes_.size());
     p.name_length = static_cast<uint32_t>(l.name.size());
@@ -85,21 +100,31 @@ uint32_t HeadBlock::InternMetadata(std::span<const common::Label> metadata) {
 
 void HeadBlock::Append(int64_t timestamp_ns, std::string_view line,
                        std::span<const common::Label> metadata) {
+  AppendView(timestamp_ns, line, Views(metadata));
+}
+
+void HeadBlock::AppendView(int64_t timestamp_ns, std::string_view line,
+                           std::span<const common::LabelView> metadata) {
   Row r{timestamp_ns, static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(line.size()),
         InternMetadata(metadata)};
   arena_.append(line);
   rows_.push_back(r);
   hashes_.push_back(EntryHash(timestamp_ns, line, metadata));
   raw_bytes_ += line.size();
-  for (const common::Label& l : metadata) raw_bytes_ += l.name.size() + l.value.size();
+  for (const common::LabelView& l : metadata) raw_bytes_ += l.name.size() + l.value.size();
   min_ts_ = std::min(min_ts_, timestamp_ns);
   max_ts_ = std::max(max_ts_, timestamp_ns);
 }
 
 uint32_t HeadBlock::EntryHash(int64_t timestamp_ns, std::string_view line,
                               std::span<const common::Label> metadata) {
+  return EntryHash(timestamp_ns, line, Views(metadata));
+}
+
+uint32_t HeadBlock::EntryHash(int64_t timestamp_ns, std::string_view line,
+                              std::span<const common::LabelView> metadata) {
   uint64_t h = XXH3_64bits_withSeed(line.data(), line.size(), static_cast<uint64_t>(timestamp_ns));
-  for (const common::Label& l : metadata) {
+  for (const common::LabelView& l : metadata) {
     h = XXH3_64bits_withSeed(l.name.data(), l.name.size(), h);
     h = XXH3_64bits_withSeed(l.value.data(), l.value.size(), h ^ 0x9e3779b97f4a7c15ull);
   }
@@ -108,6 +133,11 @@ uint32_t HeadBlock::EntryHash(int64_t timestamp_ns, std::string_view line,
 
 bool HeadBlock::Contains(int64_t timestamp_ns, std::string_view line, std::span<const common::Label> metadata,
                          uint32_t hash) const {
+  return ContainsView(timestamp_ns, line, Views(metadata), hash);
+}
+
+bool HeadBlock::ContainsView(int64_t timestamp_ns, std::string_view line,
+                             std::span<const common::LabelView> metadata, uint32_t hash) const {
   if (rows_.empty() || timestamp_ns > max_ts_ || timestamp_ns < min_ts_) return false;
   for (size_t i = hashes_.size(); i-- > 0;) {
     if (hashes_[i] != hash) continue;

@@ -36,6 +36,9 @@ class HeadBlock {
   HeadBlock(const HeadBlock&) = delete;
   HeadBlock& operator=(const HeadBlock&) = delete;
 
+  // Copies the line and metadata bytes into the block (the write path's
+  // only copy of them after the WAL record).
+  void AppendView(int64_t timestamp_ns, std::string_view line, std::span<const common::LabelView> metadata);
   void Append(int64_t timestamp_ns, std::string_view line, std::span<const common::Label> metadata);
 
   bool empty() const { return rows_.empty(); }
@@ -75,10 +78,14 @@ class HeadBlock {
   // A 32-bit hash of (timestamp, line, metadata) used to find duplicates
   // without comparing lines (xxh3, stable within a process only).
   static uint32_t EntryHash(int64_t timestamp_ns, std::string_view line,
+                            std::span<const common::LabelView> metadata);
+  static uint32_t EntryHash(int64_t timestamp_ns, std::string_view line,
                             std::span<const common::Label> metadata);
   // True when an entry with exactly this timestamp, line and metadata (whose
   // EntryHash is `hash`) was appended. O(1) outside [MinTimestamp,
   // MaxTimestamp] (in-order appends); otherwise a scan of the row hashes.
+  bool ContainsView(int64_t timestamp_ns, std::string_view line, std::span<const common::LabelView> metadata,
+                    uint32_t hash) const;
   bool Contains(int64_t timestamp_ns, std::string_view line, std::span<const common::Label> metadata,
                 uint32_t hash) const;
   // EntryHash of every appended row, in append order.
@@ -99,8 +106,8 @@ class HeadBlock {
     uint32_t name_offset, name_length, value_offset, value_length;
   };
 
-  uint32_t InternMetadata(std::span<const common::Label> metadata);
-  bool SetEquals(uint32_t id, std::span<const common::Label> metadata) const;
+  uint32_t InternMetadata(std::span<const common::LabelView> metadata);
+  bool SetEquals(uint32_t id, std::span<const common::LabelView> metadata) const;
   // Lexicographic order of two sets (by name, then value, pair by pair), as
   // std::vector<common::Label>'s operator< orders them.
   bool SetLess(uint32_t a, uint32_t b) const;

@@ -63,13 +63,24 @@ void Distributor::CountDiscards(std::string_view tenant, const DiscardCounts& co
   }
 }
 
+Status PushSink::PushViews(std::string_view tenant, std::vector<ValidStreamView>&& streams) {
+  std::vector<ValidStream> owned;
+  owned.reserve(streams.size());
+  for (const ValidStreamView& s : streams) owned.push_back(ToOwnedStream(s));
+  return Push(tenant, std::move(owned));
+}
+
 Status Distributor::Push(std::string_view tenant, common::PushRequest&& request) {
+  return Push(tenant, common::PushRequestView::Own(std::move(request)));
+}
+
+Status Distributor::Push(std::string_view tenant, common::PushRequestView&& request) {
   if (request.streams.empty()) {
     return Status::Unprocessable("error at least one valid stream is required for ingestion");
   }
   const DistributorLimits limits = limits_(tenant);
   const int64_t now = clock_->NowNanos();
-  ValidationResult v = ValidatePush(limits.validation, now, std::move(request));
+  ValidationViewResult v = ValidatePushView(limits.validation, now, request);
   CountDiscards(tenant, v.discards);
   if (lines_received_ != nullptr && v.lines > 0) {
     lines_received_->WithLabels({std::string(tenant)})->Inc(static_cast<double>(v.lines));
@@ -90,7 +101,7 @@ Status Distributor::Push(std::string_view tenant, common::PushRequest&& request)
         "limit can be increased",
         tenant, static_cast<int64_t>(limits.ingestion_rate_bytes), v.lines, v.bytes));
   }
-  Status written = sink_->Push(tenant, std::move(v.streams));
+  Status written = sink_->PushViews(tenant, std::move(v.streams));
   if (!written.ok()) return written;
   return validation_error;
 }

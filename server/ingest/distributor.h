@@ -50,6 +50,10 @@ class PushSink {
   // limit 429) while still writing the rest, or a 5xx Status when nothing
   // could be made durable. Counts its own discards.
   virtual common::Status Push(std::string_view tenant, std::vector<ValidStream>&& streams) = 0;
+  // The same for streams whose entries view the push being written (valid
+  // until this returns). The default copies them and calls Push; the
+  // ingester writes straight from the views.
+  virtual common::Status PushViews(std::string_view tenant, std::vector<ValidStreamView>&& streams);
 };
 
 class Distributor {
@@ -65,6 +69,9 @@ class Distributor {
   // tenant rate is exceeded (nothing written), the sink's error, or 400 with
   // the grouped validation errors (valid streams were written).
   common::Status Push(std::string_view tenant, common::PushRequest&& request);
+  // The same for a decoded view (lines over max_line_size may be cut in
+  // place); the sink gets views into `request`.
+  common::Status Push(std::string_view tenant, common::PushRequestView&& request);
 
  private:
   RateLimiter* TenantLimiter(std::string_view tenant, const DistributorLimits& limits);

@@ -14,12 +14,13 @@
 namespace skald::server::ingest {
 
 using common::Entry;
+using common::EntryView;
 using common::Status;
 
 namespace {
 
 // Loki's per-stream error (one line per rejected entry, capped).
-std::string StreamErrorText(const std::vector<Entry>& failed, size_t total, const std::string& reason,
+std::string StreamErrorText(const std::vector<EntryView>& failed, size_t total, const std::string& reason,
                             std::string_view tenant, const std::string& labels, size_t max_lines) {
   std::string out;
   for (size_t i = 0; i < failed.size() && (max_lines == 0 || i < max_lines); ++i) {
@@ -103,6 +104,19 @@ void Ingester::UpdateStreamGauge(const std::string& tenant, size_t n) {
 }
 
 Status Ingester::Push(std::string_view tenant, std::vector<ValidStream>&& streams) {
+  size_t pairs = 0;
+  for (const ValidStream& s : streams) {
+    for (const Entry& e : s.entries) pairs += e.metadata.size();
+  }
+  std::vector<common::LabelView> metadata;
+  metadata.reserve(pairs);  // the views below point into it
+  std::vector<ValidStreamView> views;
+  views.reserve(streams.size());
+  for (const ValidStream& s : streams) views.push_back(ViewOfStream(s, &metadata));
+  return PushViews(tenant, std::move(views));
+}
+
+Status Ingester::PushViews(std::string_view tenant, std::vector<ValidStreamView>&& streams) {
   const IngesterLimits limits = limits_(tenant);
   Instance* instance = GetInstance(tenant, true);
   const int64_t now = clock_->NowNanos();
@@ -110,7 +124,7 @@ Status Ingester::Push(std::string_view tenant, std::vector<ValidStream>&& stream
   struct Pending {
     std::shared_ptr<Stream> stream;
     uint64_t seq;
-    std::vector<Entry> entries;
+    std::vector<EntryView> entries;
   };
   std::vector<Pending> pending;
   std::vector<std::string> records;
@@ -119,14 +133,14 @@ Status Ingester::Push(std::string_view tenant, std::vector<ValidStream>&& stream
   bool created_any = false;
 
   std::shared_lock<std::shared_mutex> append_lock(append_mu_);
-  for (ValidStream& vs : streams) {
+  for (ValidStreamView& vs : streams) {
     bool created = false;
     auto stream = instance->GetOrCreate(vs.labels, vs.labels_text, vs.fingerprint, limits.per_stream_rate_bytes,
                                         limits.per_stream_burst_bytes, limits.max_streams, &created);
     created_any |= created;
     if (stream == nullptr) {
       uint64_t bytes = 0;
-      for (const Entry& e : vs.entries) bytes += EntrySize(e);
+      for (const EntryView& e : vs.entries) bytes += EntrySize(e);
       discards.Add(reason::kStreamLimit, vs.entries.size(), bytes);
       last_error = Status::ResourceExhausted(fmt::format(
           "maximum active stream limit exceeded when trying to create stream {}, reduce the number of active "
@@ -136,11 +150,12 @@ Status Ingester::Push(std::string_view tenant, std::vector<ValidStream>&& stream
       continue;
     }
     const size_t total = vs.entries.size();
-    std::vector<Entry> accepted, rejected;
-    const uint64_t seq = stream->Admit(now, &vs.entries, &next_seq_, &accepted, &rejected);
+    std::vector<EntryView> accepted, rejected;
+    accepted.reserve(vs.entries.size());
+    const uint64_t seq = stream->Admit(now, vs.entries, &next_seq_, &accepted, &rejected);
     if (!rejected.empty()) {
       uint64_t bytes = 0;
-      for (const Entry& e : rejected) bytes += EntrySize(e);
+      for (const EntryView& e : rejected) bytes += EntrySize(e);
       discards.Add(reason::kStreamRateLimit, rejected.size(), bytes);
       const std::string why = fmt::format(
           "Per stream rate limit exceeded (limit: {}/sec) while attempting to ingest for stream '{}' totaling "
@@ -152,7 +167,8 @@ Status Ingester::Push(std::string_view tenant, std::vector<ValidStream>&& stream
     }
     if (seq == 0) continue;
     records.emplace_back();
-    EncodeWalRecord(seq, tenant, vs.labels_text, vs.fingerprint, accepted, &records.back());
+    EncodeWalRecord(seq, tenant, vs.labels_text, vs.fingerprint, std::span<const EntryView>(accepted),
+                    &records.back());
     pending.push_back(Pending{std::move(stream), seq, std::move(accepted)});
   }
   ReportDiscards(metrics_, tenant, discards);
@@ -170,7 +186,7 @@ Status Ingester::Push(std::string_view tenant, std::vector<ValidStream>&& stream
     return Status::Internal("wal append failed: " + segment.status().message());
   }
   const int64_t mono = clock_->MonotonicNanos();
-  for (Pending& p : pending) p.stream->Apply(p.seq, std::move(p.entries), *segment, mono, options_.stream);
+  for (Pending& p : pending) p.stream->Apply(p.seq, p.entries, *segment, mono, options_.stream);
   return last_error;
 }
 
@@ -191,7 +207,19 @@ Status Ingester::ReplayRecord(uint64_t segment, std::string_view bytes) {
   bool created = false;
   auto stream = instance->GetOrCreate(*labels, rec->labels, rec->fingerprint, limits.per_stream_rate_bytes,
                                       limits.per_stream_burst_bytes, /*max_streams=*/0, &created);
-  stream->Apply(rec->seq, std::move(rec->entries), segment, clock_->MonotonicNanos(), options_.stream);
+  size_t pairs = 0;
+  for (const Entry& e : rec->entries) pairs += e.metadata.size();
+  std::vector<common::LabelView> metadata;
+  metadata.reserve(pairs);  // the views below point into it
+  std::vector<EntryView> entries;
+  entries.reserve(rec->entries.size());
+  for (const Entry& e : rec->entries) {
+    const size_t begin = metadata.size();
+    common::AppendLabelViews(e.metadata, &metadata);
+    entries.push_back(
+        EntryView{e.timestamp_ns, e.line, std::span<const common::LabelView>(metadata.data() + begin, e.metadata.size())});
+  }
+  stream->Apply(rec->seq, entries, segment, clock_->MonotonicNanos(), options_.stream);
   return Status::OK();
 }
 

@@ -103,6 +103,9 @@ class Ingester : public PushSink {
   // Errors: 429 (stream limit, per-stream rate; other streams still
   // written), 500 when the WAL append fails (nothing written).
   common::Status Push(std::string_view tenant, std::vector<ValidStream>&& streams) override;
+  // The same from views (the push handler's path): the WAL record is
+  // encoded from the views and the head copies each line once.
+  common::Status PushViews(std::string_view tenant, std::vector<ValidStreamView>&& streams) override;
 
   // Seals every open chunk and flushes everything now (POST /flush).
   common::Status Flush();

@@ -10,7 +10,7 @@
 
 namespace skald::server::ingest {
 
-using common::Entry;
+using common::EntryView;
 
 Stream::Stream(common::Labels labels, std::string text, uint64_t fingerprint, double rate_bytes,
                double burst_bytes)
@@ -19,13 +19,14 @@ Stream::Stream(common::Labels labels, std::string text, uint64_t fingerprint, do
       fingerprint_(fingerprint),
       limiter_(rate_bytes, burst_bytes) {}
 
-uint64_t Stream::Admit(int64_t now_ns, std::vector<Entry>* entries, std::atomic<uint64_t>* seq_counter,
-                       std::vector<Entry>* accepted, std::vector<Entry>* rejected) {
-  for (Entry& e : *entries) {
+uint64_t Stream::Admit(int64_t now_ns, const std::vector<EntryView>& entries,
+                       std::atomic<uint64_t>* seq_counter, std::vector<EntryView>* accepted,
+                       std::vector<EntryView>* rejected) {
+  for (const EntryView& e : entries) {
     if (limiter_.AllowN(now_ns, static_cast<double>(e.line.size()))) {
-      accepted->push_back(std::move(e));
+      accepted->push_back(e);
     } else {
-      rejected->push_back(std::move(e));
+      rejected->push_back(e);
     }
   }
   if (accepted->empty()) return 0;
@@ -40,29 +41,29 @@ void Stream::Abort(uint64_t seq) {
   in_flight_.erase(seq);
 }
 
-bool Stream::IsDuplicateLocked(const Entry& e) {
-  if (open_.builder != nullptr && open_.builder->Contains(e.timestamp_ns, e.line, e.metadata)) return true;
+bool Stream::IsDuplicateLocked(const EntryView& e) {
+  if (open_.builder != nullptr && open_.builder->ContainsView(e.timestamp_ns, e.line, e.metadata)) return true;
   for (const auto& c : sealed_) {
     if (e.timestamp_ns < c->min_ts || e.timestamp_ns > c->max_ts) continue;
-    if (c->chunk->Contains(e.timestamp_ns, e.line, e.metadata)) return true;
+    if (c->chunk->ContainsView(e.timestamp_ns, e.line, e.metadata)) return true;
   }
   return false;
 }
 
-size_t Stream::Apply(uint64_t seq, std::vector<Entry>&& entries, uint64_t segment, int64_t now_mono_ns,
+size_t Stream::Apply(uint64_t seq, std::span<const EntryView> entries, uint64_t segment, int64_t now_mono_ns,
                      const StreamConfig& config) {
   std::lock_guard<std::mutex> lock(mu_);
   in_flight_.erase(seq);
   max_applied_seq_ = std::max(max_applied_seq_, seq);
   size_t stored = 0;
   const double target = static_cast<double>(config.chunk_target_size);
-  for (const Entry& e : entries) {
+  for (const EntryView& e : entries) {
     if (IsDuplicateLocked(e)) continue;  // exact duplicate of an unflushed entry
     if (open_.builder == nullptr) {
       open_.builder = std::make_unique<chunk::ChunkBuilder>(text_, config.chunk);
       open_.created_mono = now_mono_ns;
     }
-    common::Status st = open_.builder->Append(e.timestamp_ns, e.line, e.metadata);
+    common::Status st = open_.builder->AppendView(e.timestamp_ns, e.line, e.metadata);
     if (!st.ok()) spdlog::error("cutting a block of stream {} failed: {}", text_, st.ToString());
     const uint64_t size = EntrySize(e);
     open_.raw_bytes += size;

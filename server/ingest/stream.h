@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -76,8 +77,9 @@ class Stream {
   // accepted, assigns it a sequence number from `seq_counter` (under this
   // stream's lock, so a stream's numbers follow its admission order), marks
   // it in flight and returns it; returns 0 when nothing was accepted.
-  uint64_t Admit(int64_t now_ns, std::vector<common::Entry>* entries, std::atomic<uint64_t>* seq_counter,
-                 std::vector<common::Entry>* accepted, std::vector<common::Entry>* rejected);
+  uint64_t Admit(int64_t now_ns, const std::vector<common::EntryView>& entries,
+                 std::atomic<uint64_t>* seq_counter, std::vector<common::EntryView>* accepted,
+                 std::vector<common::EntryView>* rejected);
   // Forgets an admitted sequence whose WAL append failed.
   void Abort(uint64_t seq);
   // Appends admitted (or replayed) entries logged in WAL `segment`; exact
@@ -85,9 +87,10 @@ class Stream {
   // everything unflushed; otherwise blocks covering the timestamp are
   // decoded). Seals the open chunk when its compressed blocks plus the head
   // block's estimated compressed size reach the target size. Returns the
-  // number of entries stored.
-  size_t Apply(uint64_t seq, std::vector<common::Entry>&& entries, uint64_t segment, int64_t now_mono_ns,
-               const StreamConfig& config);
+  // number of entries stored. The entries' bytes are copied (once, into the
+  // head block); the views need to live only for the call.
+  size_t Apply(uint64_t seq, std::span<const common::EntryView> entries, uint64_t segment,
+               int64_t now_mono_ns, const StreamConfig& config);
 
   // Seals the open chunk when it is older than max_chunk_age or idle longer
   // than chunk_idle_period at `now_mono_ns`. Returns true when it sealed.
@@ -130,7 +133,7 @@ class Stream {
     int64_t created_mono = 0;
   };
   void SealLocked(FlushReason reason);  // requires mu_
-  bool IsDuplicateLocked(const common::Entry& e);  // requires mu_
+  bool IsDuplicateLocked(const common::EntryView& e);  // requires mu_
   bool OpenEmptyLocked() const { return open_.builder == nullptr || open_.builder->empty(); }
   uint64_t WatermarkLocked() const;     // requires mu_
 

@@ -9,7 +9,9 @@ namespace skald::server::ingest {
 namespace {
 
 using common::Entry;
+using common::EntryView;
 using common::Labels;
+using common::LabelView;
 
 // Offset of the first byte that does not start a valid UTF-8 sequence, or npos.
 size_t InvalidUtf8At(std::string_view s) {
@@ -34,15 +36,15 @@ size_t InvalidUtf8At(std::string_view s) {
   return std::string_view::npos;
 }
 
-size_t EntriesSize(const std::vector<Entry>& entries) {
+size_t EntriesSize(const std::vector<EntryView>& entries) {
   size_t n = 0;
-  for (const Entry& e : entries) n += EntrySize(e);
+  for (const EntryView& e : entries) n += EntrySize(e);
   return n;
 }
 
 // Loki's ValidateLabels. Returns the reason ("" when valid) and sets *msg.
 std::string_view CheckLabels(const ValidationLimits& limits, const Labels& ls,
-                             const std::string& raw, std::string* msg) {
+                             std::string_view raw, std::string* msg) {
   if (ls.empty()) {
     *msg = "error at least one label pair is required per stream";
     return reason::kMissingLabels;
@@ -75,7 +77,7 @@ std::string_view CheckLabels(const ValidationLimits& limits, const Labels& ls,
 
 // Loki's ValidateEntry. Returns the reason ("" when valid) and sets *msg.
 std::string_view CheckEntry(const ValidationLimits& limits, int64_t now_ns, const std::string& ls,
-                            const Entry& e, std::string* msg) {
+                            const EntryView& e, std::string* msg) {
   const int64_t ts = e.timestamp_ns;
   if (limits.reject_old_samples && ts < now_ns - limits.reject_old_samples_max_age_ns) {
     *msg = fmt::format("entry for stream '{}' has timestamp too old: {}, oldest acceptable timestamp is: {}",
@@ -128,17 +130,55 @@ size_t MetadataSize(const Entry& e) {
   return n;
 }
 
-size_t EntrySize(const Entry& e) { return e.line.size() + MetadataSize(e); }
+size_t MetadataSize(const EntryView& e) {
+  size_t n = 0;
+  for (const LabelView& l : e.metadata) n += l.name.size() + l.value.size();
+  return n;
+}
 
-ValidationResult ValidatePush(const ValidationLimits& limits, int64_t now_ns,
-                              common::PushRequest&& request) {
-  ValidationResult out;
+size_t EntrySize(const Entry& e) { return e.line.size() + MetadataSize(e); }
+size_t EntrySize(const EntryView& e) { return e.line.size() + MetadataSize(e); }
+
+ValidStream ToOwnedStream(const ValidStreamView& v) {
+  ValidStream out;
+  out.labels = v.labels;
+  out.labels_text = v.labels_text;
+  out.fingerprint = v.fingerprint;
+  out.entries.reserve(v.entries.size());
+  for (const EntryView& e : v.entries) {
+    Entry& o = out.entries.emplace_back();
+    o.timestamp_ns = e.timestamp_ns;
+    o.line.assign(e.line);
+    o.metadata.reserve(e.metadata.size());
+    for (const LabelView& l : e.metadata) o.metadata.push_back(common::Label{std::string(l.name), std::string(l.value)});
+  }
+  return out;
+}
+
+ValidStreamView ViewOfStream(const ValidStream& s, std::vector<LabelView>* metadata) {
+  ValidStreamView v;
+  v.labels = s.labels;
+  v.labels_text = s.labels_text;
+  v.fingerprint = s.fingerprint;
+  v.entries.reserve(s.entries.size());
+  for (const Entry& e : s.entries) {
+    const size_t begin = metadata->size();
+    common::AppendLabelViews(e.metadata, metadata);
+    v.entries.push_back(
+        EntryView{e.timestamp_ns, e.line, std::span<const LabelView>(metadata->data() + begin, e.metadata.size())});
+  }
+  return v;
+}
+
+ValidationViewResult ValidatePushView(const ValidationLimits& limits, int64_t now_ns,
+                                      common::PushRequestView& request) {
+  ValidationViewResult out;
   std::string msg;
-  for (common::PushStream& stream : request.streams) {
+  for (common::PushStreamView& stream : request.streams) {
     if (stream.entries.empty()) continue;
     if (limits.max_line_size_truncate && limits.max_line_size != 0) {
-      for (Entry& e : stream.entries) {
-        if (e.line.size() > limits.max_line_size) e.line.resize(limits.max_line_size);
+      for (EntryView& e : stream.entries) {
+        if (e.line.size() > limits.max_line_size) e.line = e.line.substr(0, limits.max_line_size);
       }
     }
     auto parsed = common::ParseLabels(stream.labels);
@@ -158,12 +198,12 @@ ValidationResult ValidatePush(const ValidationLimits& limits, int64_t now_ns,
       out.discards.Add(why, stream.entries.size(), EntriesSize(stream.entries));
       continue;
     }
-    ValidStream vs;
+    ValidStreamView vs;
     vs.labels = std::move(parsed).value();
     vs.labels_text = vs.labels.ToString();
     vs.fingerprint = common::FingerprintOf(vs.labels_text);
     vs.entries.reserve(stream.entries.size());
-    for (Entry& e : stream.entries) {
+    for (const EntryView& e : stream.entries) {
       why = CheckEntry(limits, now_ns, vs.labels_text, e, &msg);
       if (!why.empty()) {
         out.errors.Add(std::move(msg));
@@ -172,10 +212,24 @@ ValidationResult ValidatePush(const ValidationLimits& limits, int64_t now_ns,
       }
       out.lines += 1;
       out.bytes += EntrySize(e);
-      vs.entries.push_back(std::move(e));
+      vs.entries.push_back(e);
     }
     if (!vs.entries.empty()) out.streams.push_back(std::move(vs));
   }
+  return out;
+}
+
+ValidationResult ValidatePush(const ValidationLimits& limits, int64_t now_ns,
+                              common::PushRequest&& request) {
+  common::PushRequestView view = common::PushRequestView::Own(std::move(request));
+  ValidationViewResult v = ValidatePushView(limits, now_ns, view);
+  ValidationResult out;
+  out.streams.reserve(v.streams.size());
+  for (const ValidStreamView& s : v.streams) out.streams.push_back(ToOwnedStream(s));
+  out.lines = v.lines;
+  out.bytes = v.bytes;
+  out.errors = std::move(v.errors);
+  out.discards = std::move(v.discards);
   return out;
 }
 

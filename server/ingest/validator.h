@@ -3,8 +3,10 @@
 // Per stream: parse the label string, check label count/length/duplicates;
 // per entry: age, future, line size (reject or truncate), structured
 // metadata. Invalid streams and entries are dropped with Loki 3.x's messages
-// and discard reasons; valid ones are returned for writing. Pure functions of
-// their arguments; safe from any thread.
+// and discard reasons; valid ones are returned for writing. The write path
+// validates views (ValidatePushView: entries stay views into the decoded
+// body); ValidatePush is the same on owned entries. Pure functions of their
+// arguments; safe from any thread.
 #pragma once
 
 #include <cstddef>
@@ -14,6 +16,7 @@
 
 #include "common/entry.h"
 #include "common/labels.h"
+#include "common/push_view.h"
 #include "common/time.h"
 #include "server/ingest/push_errors.h"
 
@@ -52,6 +55,28 @@ struct ValidStream {
   std::vector<common::Entry> entries;
 };
 
+// ValidStream with its entries as views (into the push being written).
+struct ValidStreamView {
+  common::Labels labels;
+  std::string labels_text;  // labels.ToString(), canonical
+  uint64_t fingerprint = 0;
+  std::vector<common::EntryView> entries;
+};
+
+// An owned copy of `v` (lines and metadata copied).
+ValidStream ToOwnedStream(const ValidStreamView& v);
+// Views of `s`'s entries; their metadata views are appended to *metadata,
+// which must have room for them without reallocating (reserve first).
+ValidStreamView ViewOfStream(const ValidStream& s, std::vector<common::LabelView>* metadata);
+
+struct ValidationViewResult {
+  std::vector<ValidStreamView> streams;  // only streams with at least one valid entry
+  uint64_t lines = 0;
+  uint64_t bytes = 0;
+  PushErrors errors;
+  DiscardCounts discards;
+};
+
 struct ValidationResult {
   std::vector<ValidStream> streams;  // only streams with at least one valid entry
   uint64_t lines = 0;                // accepted entries
@@ -62,8 +87,16 @@ struct ValidationResult {
 
 // Bytes an entry counts for in rate limits and discard metrics.
 size_t EntrySize(const common::Entry& e);
+size_t EntrySize(const common::EntryView& e);
 // Sum of len(name) + len(value) over the entry's metadata.
 size_t MetadataSize(const common::Entry& e);
+size_t MetadataSize(const common::EntryView& e);
+
+// Validates `request` for one tenant at wall time `now_ns`. Lines over
+// max_line_size are cut in place when max_line_size_truncate is set. The
+// result's entries view `request`'s storage: it must outlive them.
+ValidationViewResult ValidatePushView(const ValidationLimits& limits, int64_t now_ns,
+                                      common::PushRequestView& request);
 
 // Validates `request` (consumed) for one tenant at wall time `now_ns`.
 ValidationResult ValidatePush(const ValidationLimits& limits, int64_t now_ns,

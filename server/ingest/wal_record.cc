@@ -6,12 +6,16 @@ namespace skald::server::ingest {
 
 using common::Status;
 
-void EncodeWalRecord(uint64_t seq, std::string_view tenant, std::string_view labels,
-                     uint64_t fingerprint, const std::vector<common::Entry>& entries, std::string* dst) {
+namespace {
+
+// Entry is common::Entry or common::EntryView (same fields, same bytes).
+template <typename Entry>
+void EncodeRecord(uint64_t seq, std::string_view tenant, std::string_view labels, uint64_t fingerprint,
+                  std::span<const Entry> entries, std::string* dst) {
   // Exact-enough size up front: the record is written once, not regrown
   // (and recopied) by doubling. Varints are counted at their maximum.
   size_t need = 1 + 10 + 5 + tenant.size() + 5 + labels.size() + 8 + 5;
-  for (const common::Entry& e : entries) {
+  for (const Entry& e : entries) {
     need += 8 + 5 + e.line.size() + 5;
     for (const auto& l : e.metadata) need += 10 + l.name.size() + l.value.size();
   }
@@ -22,7 +26,7 @@ void EncodeWalRecord(uint64_t seq, std::string_view tenant, std::string_view lab
   common::PutLengthPrefixed(dst, labels);
   common::PutFixed64(dst, fingerprint);
   common::PutVarint32(dst, static_cast<uint32_t>(entries.size()));
-  for (const common::Entry& e : entries) {
+  for (const Entry& e : entries) {
     common::PutFixed64(dst, static_cast<uint64_t>(e.timestamp_ns));
     common::PutLengthPrefixed(dst, e.line);
     common::PutVarint32(dst, static_cast<uint32_t>(e.metadata.size()));
@@ -31,6 +35,18 @@ void EncodeWalRecord(uint64_t seq, std::string_view tenant, std::string_view lab
       common::PutLengthPrefixed(dst, l.value);
     }
   }
+}
+
+}  // namespace
+
+void EncodeWalRecord(uint64_t seq, std::string_view tenant, std::string_view labels,
+                     uint64_t fingerprint, const std::vector<common::Entry>& entries, std::string* dst) {
+  EncodeRecord(seq, tenant, labels, fingerprint, std::span<const common::Entry>(entries), dst);
+}
+
+void EncodeWalRecord(uint64_t seq, std::string_view tenant, std::string_view labels,
+                     uint64_t fingerprint, std::span<const common::EntryView> entries, std::string* dst) {
+  EncodeRecord(seq, tenant, labels, fingerprint, entries, dst);
 }
 
 common::Result<WalRecord> DecodeWalRecord(std::string_view in) {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,9 @@ struct WalRecord {
 // Appends the encoding of a record to *dst.
 void EncodeWalRecord(uint64_t seq, std::string_view tenant, std::string_view labels,
                      uint64_t fingerprint, const std::vector<common::Entry>& entries, std::string* dst);
+// The same bytes from entry views (the write path).
+void EncodeWalRecord(uint64_t seq, std::string_view tenant, std::string_view labels,
+                     uint64_t fingerprint, std::span<const common::EntryView> entries, std::string* dst);
 
 // Decodes one record. Corruption when the bytes are truncated or malformed.
 common::Result<WalRecord> DecodeWalRecord(std::string_view bytes);
