@@ -4,6 +4,9 @@
 #include <bit>
 #include <cstring>
 
+#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_d_stableOutBuffer (zstd >= 1.4.6)
+#include <zstd.h>
+
 #include "common/coding.h"
 #include "common/crc32c.h"
 #include "server/chunk/codec.h"
@@ -38,6 +41,11 @@ Status ParseHeader(std::string_view bytes, std::string_view where, Header* h) {
   if ((h->flags & kBlockFlagMetadataLinesPrefix) != 0 && h->codec != Codec::kZstd) {
     return Status::Corruption("block header flags", where);
   }
+  if ((h->flags & kBlockFlagNewestFirst) != 0 &&
+      (h->codec != Codec::kZstd || (h->flags & kBlockFlagSplitEntries) == 0 ||
+       (h->flags & kBlockFlagMetadataLinesPrefix) != 0)) {
+    return Status::Corruption("block header flags", where);
+  }
   uint64_t total = kBlockHeaderBytes;
   for (int i = 0; i < 3; ++i) {
     h->raw[i] = common::DecodeFixed32(p + 24 + 4 * i);
@@ -45,6 +53,9 @@ Status ParseHeader(std::string_view bytes, std::string_view where, Header* h) {
     total += h->stored[i];
   }
   if (total != bytes.size()) return Status::Corruption("block length mismatch", where);
+  if ((h->flags & kBlockFlagNewestFirst) != 0 && (h->raw[2] != 0 || h->stored[2] != 0)) {
+    return Status::Corruption("block header flags", where);
+  }
   uint32_t want = common::crc32c::Unmask(common::DecodeFixed32(p + kBlockCrcOffset));
   uint32_t crc = common::crc32c::Value(p, kBlockCrcOffset);
   crc = common::crc32c::Extend(crc, p + kBlockHeaderBytes, bytes.size() - kBlockHeaderBytes);
@@ -158,28 +169,43 @@ Status DecodeEntries(std::string_view col, const Header& h, std::string_view whe
   return Status::OK();
 }
 
-// Validates the metadata column (already in out->meta_column) and records
-// its symbols and sets; MetadataSet builds Labels from them on demand.
-Status DecodeMetadata(std::string_view where, DecodedBlock* out) {
-  std::string_view col = out->meta_column;
-  const char* base = col.data();
-  uint64_t nsym = 0, nsets = 0;
+// Resets the set table to the empty set alone (set 0).
+void ResetMetadata(DecodedBlock* out) {
+  out->meta_symbols.clear();
+  out->meta_pairs.clear();
+  out->meta_set_start = {0, 0};
+  out->meta_built.resize(1);
+  out->meta_is_built.assign(1, 0);
+}
+
+// Validates the metadata column at [at, at + len) of out->MetaText() and
+// appends its symbols and its sets but the first (which must be empty: every
+// column's set 0 is the block's set 0) to the block's tables; MetadataSet
+// builds Labels from them on demand. The column's set j > 0 is the block's
+// set *first_set + j - 1; *nsets is the column's set count.
+Status AppendMetadata(size_t at, size_t len, std::string_view where, DecodedBlock* out,
+                      uint32_t* first_set, uint32_t* nsets) {
+  const std::string_view text = out->MetaText();
+  const char* base = text.data();
+  std::string_view col = text.substr(at, len);
+  uint64_t nsym = 0, sets = 0;
   if (!common::GetVarint64(&col, &nsym) || nsym > col.size()) {
     return Status::Corruption("block metadata symbols", where);
   }
-  out->meta_symbols.resize(nsym);
-  for (auto& sym : out->meta_symbols) {
+  const auto sym_base = static_cast<uint32_t>(out->meta_symbols.size());
+  for (uint64_t i = 0; i < nsym; ++i) {
     std::string_view s;
     if (!common::GetLengthPrefixed(&col, &s)) return Status::Corruption("block metadata symbol", where);
-    sym = {static_cast<uint32_t>(s.data() - base), static_cast<uint32_t>(s.size())};
+    out->meta_symbols.emplace_back(static_cast<uint32_t>(s.data() - base), static_cast<uint32_t>(s.size()));
   }
-  if (!common::GetVarint64(&col, &nsets) || nsets == 0 || nsets > col.size() + 1) {
+  uint64_t empty_pairs = 1;
+  if (!common::GetVarint64(&col, &sets) || sets == 0 || sets > col.size() + 1 ||
+      !common::GetVarint64(&col, &empty_pairs) || empty_pairs != 0) {
     return Status::Corruption("block metadata sets", where);
   }
-  out->meta_pairs.clear();
-  out->meta_set_start.resize(nsets + 1);
-  for (uint64_t set = 0; set < nsets; ++set) {
-    out->meta_set_start[set] = static_cast<uint32_t>(out->meta_pairs.size());
+  *first_set = static_cast<uint32_t>(out->metadata_set_count());
+  *nsets = static_cast<uint32_t>(sets);
+  for (uint64_t set = 1; set < sets; ++set) {
     uint64_t npairs = 0;
     if (!common::GetVarint64(&col, &npairs) || npairs > col.size()) {
       return Status::Corruption("block metadata set", where);
@@ -190,39 +216,179 @@ Status DecodeMetadata(std::string_view where, DecodedBlock* out) {
           v >= nsym) {
         return Status::Corruption("block metadata pair", where);
       }
-      out->meta_pairs.emplace_back(static_cast<uint32_t>(n), static_cast<uint32_t>(v));
+      out->meta_pairs.emplace_back(sym_base + static_cast<uint32_t>(n), sym_base + static_cast<uint32_t>(v));
     }
+    out->meta_set_start.push_back(static_cast<uint32_t>(out->meta_pairs.size()));
   }
-  out->meta_set_start[nsets] = static_cast<uint32_t>(out->meta_pairs.size());
-  if (out->meta_set_start[1] != 0 || !col.empty()) {
-    return Status::Corruption("block metadata column length", where);
-  }
-  out->meta_built.resize(nsets);
-  out->meta_is_built.assign(nsets, 0);
+  if (!col.empty()) return Status::Corruption("block metadata column length", where);
+  out->meta_built.resize(out->metadata_set_count());
+  out->meta_is_built.resize(out->metadata_set_count(), 0);
   return Status::OK();
 }
 
-void ClearMetadata(DecodedBlock* out) {
-  out->meta_column.clear();
-  out->meta_symbols.clear();
-  out->meta_pairs.clear();
-  out->meta_set_start.clear();
-  out->meta_is_built.clear();
+// Validates the metadata column of an older block (in out->meta_column): its
+// set ids are the block's.
+Status DecodeMetadata(std::string_view where, DecodedBlock* out) {
+  out->meta_in_lines = false;
+  ResetMetadata(out);
+  uint32_t first = 0, n = 0;
+  return AppendMetadata(0, out->meta_column.size(), where, out, &first, &n);
 }
 
 // Metadata as if every entry had none: one set, the empty one.
 void EmptyMetadata(DecodedBlock* out) {
-  ClearMetadata(out);
-  out->meta_set_start = {0, 0};
-  out->meta_built.resize(1);
-  out->meta_is_built.assign(1, 0);
+  out->meta_column.clear();
+  out->meta_in_lines = false;
+  ResetMetadata(out);
+}
+
+// Newest-first blocks: the three runs as in DecodeEntries, with each set id
+// local to its entry's segment (checked when the segment is decoded), then
+// the segment table. Fills `segments`, and unless `entries_only` also
+// `line_pos`, `runs` and the local set ids in `meta_ids`.
+Status DecodeSegmentedEntries(std::string_view col, const Header& h, std::string_view where,
+                              DecodedBlock* out, bool entries_only) {
+  out->timestamps.resize(h.count);
+  out->line_offsets.resize(h.count + 1);
+  out->meta_ids.resize(entries_only ? 0 : h.count);
+  out->line_offsets[0] = 0;
+  int64_t ts = h.min_ts;
+  for (uint32_t i = 0; i < h.count; ++i) {
+    int64_t delta = 0;
+    if (!ReadVarsint(&col, &delta)) return Status::Corruption("block entries column truncated", where);
+    ts = static_cast<int64_t>(static_cast<uint64_t>(ts) + static_cast<uint64_t>(delta));  // wraps, no UB
+    if (ts < h.min_ts || ts > h.max_ts) return Status::Corruption("block entry out of range", where);
+    out->timestamps[i] = ts;
+  }
+  uint64_t off = 0;
+  for (uint32_t i = 0; i < h.count; ++i) {
+    uint64_t len = 0;
+    if (!ReadVarint(&col, &len)) return Status::Corruption("block entries column truncated", where);
+    off += len;
+    if (off > h.raw[1]) return Status::Corruption("block entry out of range", where);
+    out->line_offsets[i + 1] = static_cast<uint32_t>(off);
+  }
+  int64_t set = 0;
+  for (uint32_t i = 0; i < h.count; ++i) {
+    int64_t delta = 0;
+    if (!ReadVarsint(&col, &delta)) return Status::Corruption("block entries column truncated", where);
+    set = static_cast<int64_t>(static_cast<uint64_t>(set) + static_cast<uint64_t>(delta));  // wraps, no UB
+    if (set < 0 || set > INT32_MAX) return Status::Corruption("block entry out of range", where);
+    if (!entries_only) out->meta_ids[i] = static_cast<uint32_t>(set);
+  }
+  uint64_t nseg = 0;
+  if (!common::GetVarint64(&col, &nseg) || nseg == 0 || nseg > h.count || nseg > kMaxSegmentsPerBlock) {
+    return Status::Corruption("block segment table", where);
+  }
+  out->segments.resize(nseg);
+  uint64_t end = h.count, body = 0, stored = 0;
+  for (BlockSegment& seg : out->segments) {
+    uint64_t n = 0, meta = 0, stored_end = 0;
+    if (!common::GetVarint64(&col, &n) || !common::GetVarint64(&col, &meta) ||
+        !common::GetVarint64(&col, &stored_end) || n == 0 || n > end || meta > h.raw[1] ||
+        stored_end <= stored || stored_end > h.stored[1]) {
+      return Status::Corruption("block segment table", where);
+    }
+    seg.end_entry = static_cast<uint32_t>(end);
+    seg.first_entry = static_cast<uint32_t>(end - n);
+    seg.body_start = static_cast<uint32_t>(body);
+    seg.meta_raw = static_cast<uint32_t>(meta);
+    seg.stored_end = static_cast<uint32_t>(stored_end);
+    body += out->line_offsets[seg.end_entry] - out->line_offsets[seg.first_entry] + meta;
+    if (body > h.raw[1]) return Status::Corruption("block segment table", where);
+    end -= n;
+    stored = stored_end;
+  }
+  if (end != 0 || body != h.raw[1] || stored != h.stored[1] || !col.empty()) {
+    return Status::Corruption("block segment table", where);
+  }
+  if (entries_only) return Status::OK();
+  out->line_pos.resize(h.count);
+  out->runs.clear();
+  for (auto seg = out->segments.rbegin(); seg != out->segments.rend(); ++seg) {
+    out->runs.push_back(seg->first_entry);
+    const uint32_t shift = seg->body_start - out->line_offsets[seg->first_entry];
+    for (uint32_t i = seg->first_entry; i < seg->end_entry; ++i) out->line_pos[i] = out->line_offsets[i] + shift;
+  }
+  out->runs.push_back(h.count);
+  return Status::OK();
+}
+
+// A newest-first block's header and entries column: everything but the
+// lines column. The set table is reset; metadata symbols live in `lines`.
+Status DecodeSegmentedHead(std::string_view bytes, const Header& h, std::string_view where,
+                           DecodedBlock* out) {
+  thread_local std::string entries_buf;
+  SKALD_RETURN_IF_ERROR(
+      DecompressColumn(h.codec, bytes.substr(kBlockHeaderBytes, h.stored[0]), h.raw[0], &entries_buf, where));
+  SKALD_RETURN_IF_ERROR(DecodeSegmentedEntries(entries_buf, h, where, out, /*entries_only=*/false));
+  out->meta_column.clear();
+  ResetMetadata(out);
+  out->meta_in_lines = true;
+  return Status::OK();
+}
+
+// Segment k of a newest-first block has been decompressed into `lines`:
+// validates its metadata column and turns its entries' local set ids into
+// the block's (all 0 without `with_metadata`).
+Status FinishSegment(size_t k, std::string_view where, bool with_metadata, DecodedBlock* out) {
+  const BlockSegment& seg = out->segments[k];
+  if (!with_metadata) {
+    std::fill(out->meta_ids.begin() + seg.first_entry, out->meta_ids.begin() + seg.end_entry, 0);
+    return Status::OK();
+  }
+  uint32_t first_set = 0, nsets = 1;
+  if (seg.meta_raw > 0) {
+    const size_t at = seg.body_start + out->line_offsets[seg.end_entry] - out->line_offsets[seg.first_entry];
+    SKALD_RETURN_IF_ERROR(AppendMetadata(at, seg.meta_raw, where, out, &first_set, &nsets));
+  }
+  for (uint32_t i = seg.first_entry; i < seg.end_entry; ++i) {
+    const uint32_t local = out->meta_ids[i];
+    if (local >= nsets) return Status::Corruption("block entry out of range", where);
+    out->meta_ids[i] = local == 0 ? 0 : first_set + local - 1;
+  }
+  return Status::OK();
 }
 
 }  // namespace
 
+// The zstd stream of a newest-first block that DecodeBlockNewest left partly
+// decoded: its own copy of the stored column and how far it has got.
+struct SegmentStream {
+  SegmentStream() = default;
+  SegmentStream(const SegmentStream&) = delete;
+  SegmentStream& operator=(const SegmentStream&) = delete;
+  ~SegmentStream() { ZSTD_freeDCtx(dctx); }
+
+  ZSTD_DCtx* dctx = nullptr;  // kept across blocks (the DecodedBlock is pooled)
+  std::string stored;
+  std::string where;
+  bool with_metadata = true;
+  size_t next = 0;     // the next segment to decode (column order)
+  size_t in_pos = 0;   // of `stored`
+  size_t out_pos = 0;  // of the block's `lines`
+};
+
+DecodedBlock::DecodedBlock() = default;
+DecodedBlock::~DecodedBlock() = default;
+DecodedBlock::DecodedBlock(DecodedBlock&&) noexcept = default;
+DecodedBlock& DecodedBlock::operator=(DecodedBlock&&) noexcept = default;
+
 size_t DecodedBlock::EntryAtLineOffset(size_t pos) const {
-  auto it = std::upper_bound(line_offsets.begin(), line_offsets.end(), static_cast<uint32_t>(pos));
-  return static_cast<size_t>(it - line_offsets.begin()) - 1;
+  for (size_t k = 0; k + 1 < runs.size(); ++k) {
+    const uint32_t a = runs[k], b = runs[k + 1];
+    if (a == b || pos < line_pos[a] || pos >= line_pos[b - 1] + (line_offsets[b] - line_offsets[b - 1])) continue;
+    auto it = std::upper_bound(line_pos.begin() + a, line_pos.begin() + b, static_cast<uint32_t>(pos));
+    return static_cast<size_t>(it - line_pos.begin()) - 1;
+  }
+  return size();
+}
+
+size_t DecodedBlock::MemoryBytes() const {
+  size_t n = lines.capacity() + meta_column.capacity() + timestamps.capacity() * sizeof(int64_t) +
+             (line_offsets.capacity() + line_pos.capacity() + meta_ids.capacity()) * sizeof(uint32_t);
+  if (stream != nullptr) n += stream->stored.capacity() + ZSTD_sizeof_DCtx(stream->dctx);
+  return n;
 }
 
 std::span<const common::Label> DecodedBlock::MetadataSet(size_t set) const {
@@ -230,7 +396,7 @@ std::span<const common::Label> DecodedBlock::MetadataSet(size_t set) const {
   if (meta_is_built[set] == 0) {
     meta_is_built[set] = 1;
     auto sym = [&](uint32_t i) {
-      return std::string_view(meta_column).substr(meta_symbols[i].first, meta_symbols[i].second);
+      return MetaText().substr(meta_symbols[i].first, meta_symbols[i].second);
     };
     // assign() reuses the strings' capacity from an earlier block.
     labels.resize(meta_set_start[set + 1] - meta_set_start[set]);
@@ -252,7 +418,7 @@ size_t DecodedBlock::MetadataSetsHolding(std::span<const common::Label> pairs,
     is_name.assign(meta_symbols.size(), 0);
     is_value.assign(meta_symbols.size(), 0);
     for (size_t i = 0; i < meta_symbols.size(); ++i) {
-      std::string_view s = std::string_view(meta_column).substr(meta_symbols[i].first, meta_symbols[i].second);
+      std::string_view s = MetaText().substr(meta_symbols[i].first, meta_symbols[i].second);
       is_name[i] = s == want.name;
       is_value[i] = s == want.value;
     }
@@ -271,11 +437,36 @@ size_t DecodedBlock::MetadataSetsHolding(std::span<const common::Label> pairs,
   return holding;
 }
 
+namespace {
+
+Status ParseBlock(std::string_view bytes, std::string_view where, Header* h) {
+  SKALD_RETURN_IF_ERROR(ParseHeader(bytes, where, h));
+  if (h->count == 0 || h->count > h->raw[0] || h->min_ts > h->max_ts) {
+    return Status::Corruption("block header range", where);
+  }
+  return Status::OK();
+}
+
+std::string_view StoredLines(std::string_view bytes, const Header& h) {
+  return bytes.substr(kBlockHeaderBytes + size_t{h.stored[0]}, h.stored[1]);
+}
+
+}  // namespace
+
 Status DecodeBlock(std::string_view bytes, std::string_view where, DecodedBlock* out,
                    bool with_metadata) {
   Header h{};
-  SKALD_RETURN_IF_ERROR(ParseHeader(bytes, where, &h));
-  if (h.count == 0 || h.count > h.raw[0] || h.min_ts > h.max_ts) return Status::Corruption("block header range", where);
+  SKALD_RETURN_IF_ERROR(ParseBlock(bytes, where, &h));
+  out->first_decoded = 0;
+  if ((h.flags & kBlockFlagNewestFirst) != 0) {
+    SKALD_RETURN_IF_ERROR(DecodeSegmentedHead(bytes, h, where, out));
+    SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, StoredLines(bytes, h), h.raw[1], &out->lines, where));
+    for (size_t k = 0; k < out->segments.size(); ++k) {
+      SKALD_RETURN_IF_ERROR(FinishSegment(k, where, with_metadata, out));
+    }
+    return Status::OK();
+  }
+  out->segments.clear();
   std::string_view cols = bytes.substr(kBlockHeaderBytes);
   std::string_view stored_entries = cols.substr(0, h.stored[0]);
   std::string_view stored_lines = cols.substr(h.stored[0], h.stored[1]);
@@ -291,20 +482,93 @@ Status DecodeBlock(std::string_view bytes, std::string_view where, DecodedBlock*
     EmptyMetadata(out);
   }
   SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_entries, h.raw[0], &entries_buf, where));
-  return DecodeEntries(entries_buf, h, where, out, /*entries_only=*/false,
-                       /*no_metadata=*/!with_metadata);
+  SKALD_RETURN_IF_ERROR(DecodeEntries(entries_buf, h, where, out, /*entries_only=*/false,
+                                      /*no_metadata=*/!with_metadata));
+  out->line_pos.assign(out->line_offsets.begin(), out->line_offsets.end() - 1);
+  out->runs = {0, h.count};
+  return Status::OK();
 }
 
 Status DecodeBlockEntriesOnly(std::string_view bytes, std::string_view where, DecodedBlock* out) {
   Header h{};
-  SKALD_RETURN_IF_ERROR(ParseHeader(bytes, where, &h));
-  if (h.count == 0 || h.count > h.raw[0] || h.min_ts > h.max_ts) return Status::Corruption("block header range", where);
+  SKALD_RETURN_IF_ERROR(ParseBlock(bytes, where, &h));
   std::string_view stored_entries = bytes.substr(kBlockHeaderBytes, h.stored[0]);
   out->lines.clear();
-  ClearMetadata(out);
+  out->line_pos.clear();
+  out->runs.clear();
+  out->first_decoded = 0;
+  out->meta_column.clear();
+  out->meta_in_lines = false;
+  out->meta_symbols.clear();
+  out->meta_pairs.clear();
+  out->meta_set_start.clear();
+  out->meta_is_built.clear();
   thread_local std::string entries_buf;
   SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_entries, h.raw[0], &entries_buf, where));
+  if ((h.flags & kBlockFlagNewestFirst) != 0) {
+    return DecodeSegmentedEntries(entries_buf, h, where, out, /*entries_only=*/true);
+  }
+  out->segments.clear();
   return DecodeEntries(entries_buf, h, where, out, /*entries_only=*/true);
+}
+
+Status DecodeBlockNewest(std::string_view bytes, std::string_view where, DecodedBlock* out,
+                         bool with_metadata) {
+  Header h{};
+  SKALD_RETURN_IF_ERROR(ParseBlock(bytes, where, &h));
+  if ((h.flags & kBlockFlagNewestFirst) == 0) return DecodeBlock(bytes, where, out, with_metadata);
+  SKALD_RETURN_IF_ERROR(DecodeSegmentedHead(bytes, h, where, out));
+  if (out->segments.size() == 1) {  // nothing to leave out: one call, no copy
+    out->first_decoded = 0;
+    SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, StoredLines(bytes, h), h.raw[1], &out->lines, where));
+    return FinishSegment(0, where, with_metadata, out);
+  }
+  if (out->stream == nullptr) out->stream = std::make_unique<SegmentStream>();
+  SegmentStream& st = *out->stream;
+  if (st.dctx == nullptr) st.dctx = ZSTD_createDCtx();
+  if (st.dctx == nullptr) return Status::Internal("zstd", "cannot create a decompression context");
+  size_t r = ZSTD_DCtx_reset(st.dctx, ZSTD_reset_session_and_parameters);
+  // The decoder writes straight into `lines` and keeps its window there.
+  if (!ZSTD_isError(r)) r = ZSTD_DCtx_setParameter(st.dctx, ZSTD_d_stableOutBuffer, 1);
+  if (ZSTD_isError(r)) return Status::Internal(ZSTD_getErrorName(r), "zstd stream setup");
+  st.stored.assign(StoredLines(bytes, h));
+  st.where.assign(where);
+  st.with_metadata = with_metadata;
+  st.next = 0;
+  st.in_pos = 0;
+  st.out_pos = 0;
+  out->lines.resize(h.raw[1]);
+  out->first_decoded = out->size();
+  return DecodeOlderSegment(out);
+}
+
+Status DecodeOlderSegment(DecodedBlock* out) {
+  SegmentStream* st = out->stream.get();
+  if (out->first_decoded == 0 || st == nullptr || st->next >= out->segments.size()) {
+    return Status::Internal("no older segment to decode", "DecodeOlderSegment");
+  }
+  const BlockSegment& seg = out->segments[st->next];
+  const size_t want = seg.body_start + out->line_offsets[seg.end_entry] -
+                      out->line_offsets[seg.first_entry] + seg.meta_raw;
+  ZSTD_outBuffer o{out->lines.data(), out->lines.size(), st->out_pos};
+  ZSTD_inBuffer in{st->stored.data(), seg.stored_end, st->in_pos};
+  // A segment ends with a zstd flush: its compressed bytes decode to exactly
+  // its raw bytes. Each call makes progress until the input is used up.
+  while (in.pos < in.size) {
+    const size_t in_before = in.pos, out_before = o.pos;
+    const size_t r = ZSTD_decompressStream(st->dctx, &o, &in);
+    if (ZSTD_isError(r)) return Status::Corruption("zstd segment does not decompress", st->where);
+    if (r == 0 || (in.pos == in_before && o.pos == out_before)) break;
+  }
+  if (in.pos != seg.stored_end || o.pos != want) {
+    return Status::Corruption("zstd segment does not decompress", st->where);
+  }
+  st->in_pos = in.pos;
+  st->out_pos = o.pos;
+  SKALD_RETURN_IF_ERROR(FinishSegment(st->next, st->where, st->with_metadata, out));
+  out->first_decoded = seg.first_entry;
+  ++st->next;
+  return Status::OK();
 }
 
 }  // namespace skald::server::chunk

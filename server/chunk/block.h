@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -36,15 +37,45 @@ struct BlockMeta {
   bool operator==(const BlockMeta&) const = default;
 };
 
+// One segment of a newest-first block (FORMAT.md "Block", flag bit 2), in
+// the order the column holds them (newest first).
+struct BlockSegment {
+  uint32_t first_entry = 0;  // entries [first_entry, end_entry)
+  uint32_t end_entry = 0;
+  uint32_t body_start = 0;   // where its lines start in the decompressed column
+  uint32_t meta_raw = 0;     // bytes of its metadata column, right after its lines
+  uint32_t stored_end = 0;   // compressed column bytes up to its end
+};
+
+struct SegmentStream;  // block.cc: the zstd stream of a partly decoded block
+
 struct DecodedBlock {
+  DecodedBlock();
+  ~DecodedBlock();
+  DecodedBlock(DecodedBlock&&) noexcept;
+  DecodedBlock& operator=(DecodedBlock&&) noexcept;
+  DecodedBlock(const DecodedBlock&) = delete;
+  DecodedBlock& operator=(const DecodedBlock&) = delete;
+
   std::vector<int64_t> timestamps;     // ascending
-  std::vector<uint32_t> line_offsets;  // size()+1 offsets into `lines`
-  std::string lines;                   // every line, back to back
+  std::vector<uint32_t> line_offsets;  // size()+1 prefix sums of the line lengths
+  std::vector<uint32_t> line_pos;      // per entry, where its line starts in `lines`
+  // The decompressed lines column: every line back to back, or (newest-first
+  // blocks) segments of lines, each followed by its metadata column.
+  std::string lines;
   std::vector<uint32_t> meta_ids;      // per entry, index of its metadata set
+  // Runs of entries whose lines lie back to back in `lines`, ascending:
+  // run k is entries [runs[k], runs[k+1]). One run unless newest-first.
+  std::vector<uint32_t> runs;
+  // Entries [first_decoded, size()) have their lines and metadata. DecodeBlock
+  // decodes every entry (0); DecodeBlockNewest may stop after the newest
+  // segment and DecodeOlderSegment goes on.
+  size_t first_decoded = 0;
+  std::vector<BlockSegment> segments;  // newest-first blocks only
 
   size_t size() const { return timestamps.size(); }
   std::string_view Line(size_t i) const {
-    return std::string_view(lines).substr(line_offsets[i], line_offsets[i + 1] - line_offsets[i]);
+    return std::string_view(lines.data() + line_pos[i], line_offsets[i + 1] - line_offsets[i]);
   }
   // Entry i's structured metadata. Sets are validated by DecodeBlock but
   // built into Labels only when first asked for (most scanned entries are
@@ -56,19 +87,26 @@ struct DecodedBlock {
   // (*out)[s] = 1 iff metadata set s holds every name=value of `pairs`
   // (compared as symbols, no Labels built); returns how many sets do.
   size_t MetadataSetsHolding(std::span<const common::Label> pairs, std::vector<uint8_t>* out) const;
+  // The entry whose line holds byte `pos` of `lines`, or size() when no
+  // decoded line does (a metadata byte of a newest-first block).
+  size_t EntryAtLineOffset(size_t pos) const;
+  // Bytes held by the buffers (for pools).
+  size_t MemoryBytes() const;
 
-  // Decoder state behind MetadataSet (block.cc): the decompressed metadata
-  // column, its symbols as (offset, length) in it, every set's (name, value)
-  // symbol pairs back to back, where each set starts in them ([0] is the
-  // empty set), and the sets built so far.
+  // Decoder state behind MetadataSet (block.cc): the bytes the symbols are
+  // in (meta_column, or `lines` for newest-first blocks), the symbols as
+  // (offset, length) in them, every set's (name, value) symbol pairs back to
+  // back, where each set starts in them ([0] is the empty set), and the sets
+  // built so far.
+  std::string_view MetaText() const { return meta_in_lines ? std::string_view(lines) : meta_column; }
   std::string meta_column;
+  bool meta_in_lines = false;
   std::vector<std::pair<uint32_t, uint32_t>> meta_symbols;
   std::vector<std::pair<uint32_t, uint32_t>> meta_pairs;
   std::vector<uint32_t> meta_set_start;  // size: sets + 1
   mutable std::vector<std::vector<common::Label>> meta_built;
   mutable std::vector<uint8_t> meta_is_built;
-  // The entry whose line holds byte `pos` of `lines` (pos < lines.size()).
-  size_t EntryAtLineOffset(size_t pos) const;
+  std::unique_ptr<SegmentStream> stream;  // DecodeBlockNewest's state
 };
 
 // Verifies the block's checksum and decodes it into `*out`.
@@ -87,5 +125,19 @@ common::Status DecodeBlock(std::string_view bytes, std::string_view where, Decod
 // line lengths checked against the header's raw lines size.
 common::Status DecodeBlockEntriesOnly(std::string_view bytes, std::string_view where,
                                       DecodedBlock* out);
+
+// Like DecodeBlock (the same checks, the checksum over the whole block), but
+// a newest-first block is decompressed only as far as its newest segment:
+// out->first_decoded tells which entries have their lines and metadata.
+// Other blocks are decoded whole. The stored column is copied into `*out`,
+// so `bytes` need not outlive the call.
+common::Status DecodeBlockNewest(std::string_view bytes, std::string_view where, DecodedBlock* out,
+                                 bool with_metadata = true);
+
+// Decompresses the next older segment of a block DecodeBlockNewest left
+// partly decoded (out->first_decoded > 0), lowering out->first_decoded.
+// Earlier Line() and Metadata() results stay valid. Corruption if the
+// segment does not decode to what the entries column says.
+common::Status DecodeOlderSegment(DecodedBlock* out);
 
 }  // namespace skald::server::chunk

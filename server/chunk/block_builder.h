@@ -27,6 +27,11 @@ struct BlockOptions {
   Codec codec = Codec::kZstd;
   // zstd level (1 fastest .. 19); ignored by other codecs.
   int zstd_level = kDefaultZstdLevel;
+  // zstd only: write the lines column newest segment first, each with its
+  // own metadata (kBlockFlagNewestFirst), so a backward read decompresses
+  // the newest entries alone. false: the older layout (lines, then metadata
+  // against them), still read; tests use it.
+  bool newest_first = true;
 };
 
 class BlockBuilder {

@@ -52,11 +52,7 @@ class BlockPool {
   // that does not fit is freed.
   static constexpr size_t kMaxPooledBytes = size_t{32} << 20;
 
-  static size_t Footprint(const DecodedBlock& b) {
-    return b.lines.capacity() + b.meta_column.capacity() +
-           b.timestamps.capacity() * sizeof(int64_t) +
-           (b.line_offsets.capacity() + b.meta_ids.capacity()) * sizeof(uint32_t);
-  }
+  static size_t Footprint(const DecodedBlock& b) { return b.MemoryBytes(); }
 
   std::mutex mu_;
   std::vector<std::unique_ptr<DecodedBlock>> free_;
@@ -98,18 +94,18 @@ class BlockEntryIterator final : public EntryIterator {
 
   bool Next() override {
     if (!decoded_ && !Decode()) return false;
-    if (remaining_ == 0) {
+    while (remaining_ == 0) {
+      // Backward over a partly decoded block: older entries are wanted.
+      if (!forward_ && window_lo_ > lo_) {
+        if (!DecodeOlder()) return false;
+        continue;
+      }
       // Exhausted: nothing refers to the block any more.
       BlockPool::Instance().Put(std::move(block_));
       return false;
     }
     --remaining_;
-    size_t i;
-    if (filtered_) {
-      i = matches_[pos_];
-    } else {
-      i = pos_;
-    }
+    const size_t i = filtered_ ? matches_[pos_] : pos_;
     pos_ = forward_ ? pos_ + 1 : pos_ - 1;
     cur_.timestamp_ns = block_->timestamps[i];
     cur_.line = block_->Line(i);
@@ -123,24 +119,43 @@ class BlockEntryIterator final : public EntryIterator {
   common::Status status() const override { return status_; }
 
  private:
+  // Decodes the block (backward: only as far as its newest segment, see
+  // DecodeBlockNewest) and sets up the entries in [from_, through_).
   bool Decode() {
     decoded_ = true;
     block_ = BlockPool::Instance().Get();
-    status_ = decode_(block_.get());
+    status_ = decode_(block_.get(), forward_ ? DecodeStep::kWhole : DecodeStep::kNewest);
     if (!status_.ok()) return false;
     const auto& ts = block_->timestamps;
-    size_t lo = static_cast<size_t>(std::lower_bound(ts.begin(), ts.end(), from_) - ts.begin());
-    size_t hi = static_cast<size_t>(std::lower_bound(ts.begin(), ts.end(), through_) - ts.begin());
-    if (hi < lo) hi = lo;
+    lo_ = static_cast<size_t>(std::lower_bound(ts.begin(), ts.end(), from_) - ts.begin());
+    hi_ = static_cast<size_t>(std::lower_bound(ts.begin(), ts.end(), through_) - ts.begin());
+    if (hi_ < lo_) hi_ = lo_;
+    Window(std::max(lo_, block_->first_decoded), hi_);
+    return true;
+  }
+
+  // Backward: decodes the next older segment and sets up its entries.
+  bool DecodeOlder() {
+    status_ = decode_(block_.get(), DecodeStep::kOlder);
+    if (!status_.ok()) return false;
+    Window(std::max(lo_, block_->first_decoded), std::min(window_lo_, hi_));
+    return true;
+  }
+
+  // Iterates the decoded entries [a, b) (empty if b <= a) that pass filter_.
+  void Window(size_t a, size_t b) {
+    window_lo_ = a;
+    if (b < a) b = a;
     if (filter_->any()) {
       filtered_ = true;
-      Select(lo, hi);
-      lo = 0;
-      hi = matches_.size();
+      matches_.clear();
+      Select(a, b);
+      remaining_ = matches_.size();
+      pos_ = forward_ ? 0 : matches_.size() - 1;
+    } else {
+      remaining_ = b - a;
+      pos_ = forward_ ? a : b - 1;
     }
-    remaining_ = hi - lo;
-    pos_ = forward_ ? lo : hi - 1;
-    return true;
   }
 
   // matches_ = the entries of [lo, hi) that pass filter_, ascending.
@@ -189,6 +204,8 @@ class BlockEntryIterator final : public EntryIterator {
   std::vector<uint8_t> sets_;  // per metadata set: holds the pair(s) asked
   std::vector<uint32_t> hits_;  // Select's scratch
   std::vector<uint8_t> mark_;   // Select's scratch, per entry
+  size_t lo_ = 0, hi_ = 0;  // the entries in [from_, through_)
+  size_t window_lo_ = 0;    // first entry of the current window
   size_t pos_ = 0;
   size_t remaining_ = 0;
   EntryRef cur_;
@@ -228,6 +245,49 @@ class ConcatEntryIterator final : public EntryIterator {
 
 }  // namespace
 
+namespace {
+
+// FindEntriesContaining over entries [a, b) of one run (lines back to back),
+// `scan` being the longest needle.
+void FindInRun(const DecodedBlock& block, size_t a, size_t b, const std::vector<std::string>& needles,
+               const std::string& scan, std::vector<uint32_t>* out) {
+  const auto& offs = block.line_offsets;
+  const auto& starts = block.line_pos;
+  auto line_end = [&](size_t e) { return starts[e] + (offs[e + 1] - offs[e]); };
+  const char* base = block.lines.data();
+  const size_t end = line_end(b - 1);
+  size_t pos = starts[a];
+  size_t e = a;
+  while (pos < end) {
+    const void* hit = memmem(base + pos, end - pos, scan.data(), scan.size());
+    if (hit == nullptr) break;
+    const size_t at = static_cast<size_t>(static_cast<const char*>(hit) - base);
+    // The entry whose line holds byte `at`: the last e with starts[e] <= at.
+    e = static_cast<size_t>(std::upper_bound(starts.begin() + static_cast<ptrdiff_t>(e) + 1,
+                                             starts.begin() + static_cast<ptrdiff_t>(b), at) -
+                            starts.begin()) -
+        1;
+    const size_t le = line_end(e);
+    // A hit that runs past its line's end spans two lines; so would every
+    // later hit starting in the same line. Either way, go on at the next line.
+    if (at + scan.size() <= le) {
+      std::string_view line(base + starts[e], le - starts[e]);
+      bool all = true;
+      for (const auto& n : needles) {
+        if (&n == &scan || n.empty()) continue;
+        if (memmem(line.data(), line.size(), n.data(), n.size()) == nullptr) {
+          all = false;
+          break;
+        }
+      }
+      if (all) out->push_back(static_cast<uint32_t>(e));
+    }
+    pos = le;
+  }
+}
+
+}  // namespace
+
 void FindEntriesContaining(const DecodedBlock& block, size_t lo, size_t hi,
                            const std::vector<std::string>& needles, std::vector<uint32_t>* out) {
   if (lo >= hi) return;
@@ -236,40 +296,15 @@ void FindEntriesContaining(const DecodedBlock& block, size_t lo, size_t hi,
   for (const auto& n : needles) {
     if (n.size() > scan->size()) scan = &n;
   }
-  const auto& offs = block.line_offsets;
   if (scan->empty()) {  // every needle is empty: every line matches
     for (size_t e = lo; e < hi; ++e) out->push_back(static_cast<uint32_t>(e));
     return;
   }
-  const char* base = block.lines.data();
-  const size_t end = offs[hi];
-  size_t pos = offs[lo];
-  size_t e = lo;
-  while (pos < end) {
-    const void* hit = memmem(base + pos, end - pos, scan->data(), scan->size());
-    if (hit == nullptr) break;
-    const size_t at = static_cast<size_t>(static_cast<const char*>(hit) - base);
-    // The entry whose line holds byte `at`: the last e with offs[e] <= at.
-    e = static_cast<size_t>(std::upper_bound(offs.begin() + static_cast<ptrdiff_t>(e) + 1,
-                                             offs.begin() + static_cast<ptrdiff_t>(hi) + 1, at) -
-                            offs.begin()) -
-        1;
-    const size_t line_end = offs[e + 1];
-    // A hit that runs past its line's end spans two lines; so would every
-    // later hit starting in the same line. Either way, go on at the next line.
-    if (at + scan->size() <= line_end) {
-      std::string_view line(base + offs[e], line_end - offs[e]);
-      bool all = true;
-      for (const auto& n : needles) {
-        if (&n == scan || n.empty()) continue;
-        if (memmem(line.data(), line.size(), n.data(), n.size()) == nullptr) {
-          all = false;
-          break;
-        }
-      }
-      if (all) out->push_back(static_cast<uint32_t>(e));
-    }
-    pos = line_end;
+  // One memmem pass per run of contiguous lines, runs in entry order.
+  for (size_t k = 0; k + 1 < block.runs.size(); ++k) {
+    const size_t a = std::max<size_t>(lo, block.runs[k]);
+    const size_t b = std::min<size_t>(hi, block.runs[k + 1]);
+    if (a < b) FindInRun(block, a, b, needles, *scan, out);
   }
 }
 

@@ -18,7 +18,12 @@
 
 namespace skald::server::chunk {
 
-using BlockDecodeFn = std::function<common::Status(DecodedBlock*)>;
+// What a BlockDecodeFn is asked to do: decode the whole block
+// (DecodeBlock), or (backward reads) possibly only its newest segment
+// (DecodeBlockNewest), or the next older segment of a block it left partly
+// decoded (DecodeOlderSegment).
+enum class DecodeStep { kWhole, kNewest, kOlder };
+using BlockDecodeFn = std::function<common::Status(DecodedBlock* out, DecodeStep step)>;
 
 struct BlockSource {
   BlockMeta meta;

@@ -174,15 +174,19 @@ size_t Chunk::MemoryBytes() const {
          blooms_.capacity() * sizeof(Bloom);
 }
 
-Status Chunk::DecodeBlock(size_t i, DecodedBlock* out, bool with_metadata) const {
+Status Chunk::DecodeBlock(size_t i, DecodedBlock* out, bool with_metadata, bool newest_only) const {
   const BlockMeta& m = blocks_[i];
   std::string where = Where(m.offset);
   thread_local std::string scratch;  // keeps its capacity between blocks
   auto bytes = Bytes(m.offset, m.length, &scratch);
   if (!bytes.ok()) return bytes.status();
-  SKALD_RETURN_IF_ERROR(chunk::DecodeBlock(*bytes, where, out, with_metadata));
+  if (newest_only) {
+    SKALD_RETURN_IF_ERROR(chunk::DecodeBlockNewest(*bytes, where, out, with_metadata));
+  } else {
+    SKALD_RETURN_IF_ERROR(chunk::DecodeBlock(*bytes, where, out, with_metadata));
+  }
   if (out->size() != m.entry_count || out->timestamps.front() != m.min_ts ||
-      out->timestamps.back() != m.max_ts || out->lines.size() != m.line_bytes) {
+      out->timestamps.back() != m.max_ts || out->line_offsets.back() != m.line_bytes) {
     return Status::Corruption("block disagrees with chunk index", where);
   }
   return Status::OK();
@@ -215,11 +219,25 @@ std::unique_ptr<iter::EntryIterator> Chunk::NewIterator(const ChunkIteratorOptio
     if (options.block_filter && !options.block_filter(blocks_[i], blooms_[i])) continue;
     sources.push_back(
         BlockSource{blocks_[i], [self, i, on_decode = options.on_decode,
+                                 on_decompressed = options.on_decompressed,
                                  with_metadata = options.with_metadata ||
                                                  !options.metadata_equals.empty() ||
-                                                 !options.field_equals.empty()](DecodedBlock* out) {
-                      if (on_decode) on_decode(self->blocks_[i]);
-                      return self->DecodeBlock(i, out, with_metadata);
+                                                 !options.field_equals.empty()](DecodedBlock* out,
+                                                                                DecodeStep step) {
+                      const size_t first_before = step == DecodeStep::kOlder ? out->first_decoded : 0;
+                      Status st;
+                      if (step == DecodeStep::kOlder) {
+                        st = DecodeOlderSegment(out);
+                      } else {
+                        if (on_decode) on_decode(self->blocks_[i]);
+                        st = self->DecodeBlock(i, out, with_metadata, step == DecodeStep::kNewest);
+                      }
+                      if (st.ok() && on_decompressed) {
+                        const size_t end = step == DecodeStep::kOlder ? first_before : out->size();
+                        on_decompressed(end - out->first_decoded,
+                                        out->line_offsets[end] - out->line_offsets[out->first_decoded]);
+                      }
+                      return st;
                     }});
   }
   return NewBlocksIterator(labels_, std::move(sources), options.from_ns, options.through_ns,

@@ -52,6 +52,10 @@ struct ChunkIteratorOptions {
   bool with_metadata = true;
   // Called once per block just before it is decompressed (stats). Optional.
   std::function<void(const BlockMeta&)> on_decode;
+  // Called after each decompression with the entries and line bytes it
+  // decompressed: a whole block, or the segments a backward read needed
+  // (stats). Optional.
+  std::function<void(uint64_t entries, uint64_t line_bytes)> on_decompressed;
 };
 
 // Reads bytes [offset, offset + length) of one stored chunk into `*out`
@@ -91,8 +95,10 @@ class Chunk : public std::enable_shared_from_this<Chunk> {
 
   // Verifies and decodes block i into `*out` (reusing its buffers).
   // Corruption naming the ref and the block's offset.
-  // `with_metadata`: see chunk::DecodeBlock.
-  common::Status DecodeBlock(size_t i, DecodedBlock* out, bool with_metadata = true) const;
+  // `with_metadata`: see chunk::DecodeBlock. `newest_only`: a newest-first
+  // block may be left partly decoded (chunk::DecodeBlockNewest).
+  common::Status DecodeBlock(size_t i, DecodedBlock* out, bool with_metadata = true,
+                             bool newest_only = false) const;
   // Like DecodeBlock but only the entries column (timestamps and line
   // lengths; see DecodeBlockEntriesOnly): reads the block, never
   // decompresses its lines or metadata.

@@ -192,7 +192,12 @@ std::unique_ptr<iter::EntryIterator> ChunkBuilder::NewIterator(int64_t from_ns, 
   for (const auto& b : blocks_) {
     std::shared_ptr<const std::string> bytes = b.bytes;
     std::string where = "head chunk of " + labels_;
-    sources.push_back(BlockSource{b.meta, [bytes, where](DecodedBlock* out) {
+    sources.push_back(BlockSource{b.meta, [bytes, where](DecodedBlock* out, DecodeStep step) {
+                                    switch (step) {
+                                      case DecodeStep::kNewest: return DecodeBlockNewest(*bytes, where, out);
+                                      case DecodeStep::kOlder: return DecodeOlderSegment(out);
+                                      case DecodeStep::kWhole: break;
+                                    }
                                     return DecodeBlock(*bytes, where, out);
                                   }});
   }

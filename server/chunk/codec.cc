@@ -66,6 +66,42 @@ common::Status CompressColumn(Codec codec, int level, std::string_view in, std::
   return common::Status::InvalidArgument("unknown chunk codec");
 }
 
+common::Status CompressSegments(int level, std::span<const SegmentParts> segments, std::string* out,
+                                std::vector<uint32_t>* stored_ends) {
+  size_t total = 0;
+  for (const SegmentParts& seg : segments) total += seg.lines.size() + seg.metadata.size();
+  const size_t start = out->size();
+  // A flush ends a zstd block: a few header bytes per segment over the bound.
+  out->resize(start + ZSTD_compressBound(total) + 16 * segments.size() + 64);
+  ZSTD_CCtx* cctx = Contexts().cctx;
+  size_t r = ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+  if (!ZSTD_isError(r)) r = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+  if (!ZSTD_isError(r)) r = ZSTD_CCtx_setPledgedSrcSize(cctx, total);
+  ZSTD_outBuffer o{out->data() + start, out->size() - start, 0};
+  stored_ends->clear();
+  for (size_t k = 0; k < segments.size() && !ZSTD_isError(r); ++k) {
+    const std::string_view parts[2] = {segments[k].lines, segments[k].metadata};
+    for (int p = 0; p < 2 && !ZSTD_isError(r); ++p) {
+      const bool ends = p == 1;
+      const ZSTD_EndDirective mode = !ends ? ZSTD_e_continue : k + 1 == segments.size() ? ZSTD_e_end : ZSTD_e_flush;
+      ZSTD_inBuffer in{parts[p].data(), parts[p].size(), 0};
+      // Until the input is taken and, when ending the segment, all of it is out.
+      do {
+        r = ZSTD_compressStream2(cctx, &o, &in, mode);
+      } while (!ZSTD_isError(r) && (in.pos < in.size || (ends && r != 0)) && o.pos < o.size);
+      if (!ZSTD_isError(r) && (in.pos < in.size || (ends && r != 0))) r = static_cast<size_t>(-1);
+    }
+    stored_ends->push_back(static_cast<uint32_t>(o.pos));
+  }
+  ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+  if (ZSTD_isError(r)) {
+    out->resize(start);
+    return common::Status::Internal(ZSTD_getErrorName(r), "zstd compress segments");
+  }
+  out->resize(start + o.pos);
+  return common::Status::OK();
+}
+
 common::Status DecompressColumn(Codec codec, std::string_view in, size_t raw_size,
                                 std::string* out, std::string_view where, std::string_view prefix) {
   if (raw_size > kMaxColumnRawBytes) {

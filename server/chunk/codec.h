@@ -4,8 +4,10 @@
 // safe to call from any thread and cheap to call per block.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "server/chunk/format.h"
@@ -26,5 +28,19 @@ common::Status CompressColumn(Codec codec, int level, std::string_view in, std::
 common::Status DecompressColumn(Codec codec, std::string_view in, size_t raw_size,
                                 std::string* out, std::string_view where,
                                 std::string_view prefix = {});
+
+// One segment of a newest-first lines column: its lines, then its metadata.
+struct SegmentParts {
+  std::string_view lines;
+  std::string_view metadata;
+};
+
+// Appends one zstd frame (level `level`, content size declared) holding the
+// segments' bytes in order, each segment ended by a zstd flush, so a reader
+// can decompress the frame up to any segment's end without the rest
+// (FORMAT.md "Block", flag bit 2). (*stored_ends)[k] = the frame's bytes up
+// to the end of segment k. Internal error if the library fails.
+common::Status CompressSegments(int level, std::span<const SegmentParts> segments, std::string* out,
+                                std::vector<uint32_t>* stored_ends);
 
 }  // namespace skald::server::chunk

@@ -29,7 +29,23 @@ constexpr uint8_t kBlockFlagMetadataLinesPrefix = 1;
 // The entries column holds three runs (all timestamp deltas, then all line
 // lengths, then all metadata-set-id deltas) instead of one triple per entry.
 constexpr uint8_t kBlockFlagSplitEntries = 2;
-constexpr uint8_t kKnownBlockFlags = kBlockFlagMetadataLinesPrefix | kBlockFlagSplitEntries;
+// Segments, newest first (zstd only, with split entries, without the lines
+// prefix): the lines column is one zstd frame holding the block's entries in
+// segments from the newest to the oldest, each segment's lines followed by
+// its own metadata column and ended by a zstd flush, so a reader can
+// decompress the newest entries of a block without the rest (a backward
+// query with a limit). The metadata column is empty; the segment table ends
+// the entries column.
+constexpr uint8_t kBlockFlagNewestFirst = 4;
+constexpr uint8_t kKnownBlockFlags =
+    kBlockFlagMetadataLinesPrefix | kBlockFlagSplitEntries | kBlockFlagNewestFirst;
+// Segment sizes of a newest-first block: the newest segment holds at least
+// this many raw line bytes (whole entries), each older one twice the one
+// before it, up to kMaxSegmentBytes; the oldest takes what is left.
+constexpr size_t kFirstSegmentBytes = 32 * 1024;
+constexpr size_t kMaxSegmentBytes = 128 * 1024;
+// Decoders reject a segment table with more segments than this.
+constexpr uint32_t kMaxSegmentsPerBlock = 1u << 16;
 
 // Compression of a block's columns. Stored in chunk and block headers.
 enum class Codec : uint8_t {

@@ -180,10 +180,11 @@ class ChunkSource final : public EntrySource {
         return true;
       };
     }
-    opts.on_decode = [stats](const chunk::BlockMeta& meta) {
-      stats->compressed_bytes += meta.length;
-      stats->decompressed_lines += meta.entry_count;
-      stats->decompressed_bytes += meta.line_bytes;
+    opts.on_decode = [stats](const chunk::BlockMeta& meta) { stats->compressed_bytes += meta.length; };
+    // A backward read may decompress only the newest segments of a block.
+    opts.on_decompressed = [stats](uint64_t entries, uint64_t line_bytes) {
+      stats->decompressed_lines += entries;
+      stats->decompressed_bytes += line_bytes;
     };
     opts.line_contains = hints.line_contains;
     opts.metadata_equals = hints.metadata_equals;

@@ -31,7 +31,7 @@ std::string Hex32(int i) {
 
 // Builds one block of `n` entries whose trace_id is both in the line and in
 // the metadata (set per entry), like the push corpus.
-std::string BuildTraceBlock(int n, Codec codec, BlockMeta* meta) {
+std::string BuildTraceBlock(int n, Codec codec, BlockMeta* meta, bool newest_first = false) {
   HeadBlock head;
   for (int i = 0; i < n; ++i) {
     std::string trace = Hex32(i);
@@ -40,6 +40,7 @@ std::string BuildTraceBlock(int n, Codec codec, BlockMeta* meta) {
   }
   BlockOptions o;
   o.codec = codec;
+  o.newest_first = newest_first;
   BlockBuilder b(o);
   std::string block, bloom;
   REQUIRE(b.Build(head, &block, &bloom, meta).ok());
@@ -54,7 +55,7 @@ void Recrc(std::string* block) {
 
 }  // namespace
 
-TEST_CASE("zstd block compresses metadata against its lines and decodes it back") {
+TEST_CASE("zstd block in the older layout compresses metadata against its lines and decodes it back") {
   BlockMeta meta;
   std::string block = BuildTraceBlock(500, Codec::kZstd, &meta);
   CHECK((static_cast<uint8_t>(block[21]) & kBlockFlagMetadataLinesPrefix) != 0);

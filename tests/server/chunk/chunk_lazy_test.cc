@@ -68,10 +68,12 @@ DecodedBlock BlockOf(const std::vector<std::string>& lines) {
   b.line_offsets.push_back(0);
   for (const auto& l : lines) {
     b.timestamps.push_back(static_cast<int64_t>(b.timestamps.size()));
+    b.line_pos.push_back(static_cast<uint32_t>(b.lines.size()));
     b.lines += l;
     b.line_offsets.push_back(static_cast<uint32_t>(b.lines.size()));
     b.meta_ids.push_back(0);
   }
+  b.runs = {0, static_cast<uint32_t>(lines.size())};  // one run of contiguous lines
   b.meta_set_start = {0, 0};  // one set, the empty one
   b.meta_built.resize(1);
   b.meta_is_built.assign(1, 0);
