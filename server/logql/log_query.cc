@@ -23,7 +23,11 @@ namespace {
 constexpr size_t kCheckEveryLines = 1024;
 // The first time slice of a log query is this fraction of its range; each
 // later slice is 2-16x the covered span (more when fewer lines turned up).
-constexpr int64_t kFirstSliceDivisor = 64;
+// Every entry of a slice goes through the pipeline (labels built, line
+// copied) before the limit cuts, so a small first slice keeps a limit query
+// over many streams close to `limit` entries; a rare match costs one more
+// round (a parallel pass over already open iterators).
+constexpr int64_t kFirstSliceDivisor = 1024;
 constexpr double kMaxSliceGrowth = 16.0;
 
 struct Task {
