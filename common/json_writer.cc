@@ -91,10 +91,37 @@ JsonWriter& JsonWriter::Raw(std::string_view json) {
   return *this;
 }
 
+namespace {
+
+// kPlain[html][c]: byte c is copied as is (printable ASCII that needs no
+// escape; with html also not <, > or &).
+struct PlainBytes {
+  bool table[2][256] = {};
+  PlainBytes() {
+    for (int html = 0; html < 2; ++html) {
+      for (int c = 0x20; c < 0x80; ++c) {
+        table[html][c] = c != '"' && c != '\\' && !(html && (c == '<' || c == '>' || c == '&'));
+      }
+    }
+  }
+};
+const PlainBytes kPlain;
+
+}  // namespace
+
 void JsonWriter::AppendEscaped(std::string* dst, std::string_view s, bool html_escape) {
   static const char kHex[] = "0123456789abcdef";
+  const bool* plain = kPlain.table[html_escape ? 1 : 0];
   size_t i = 0;
   while (i < s.size()) {
+    // Runs of bytes that need no escape are appended in one go.
+    size_t j = i;
+    while (j < s.size() && plain[static_cast<unsigned char>(s[j])]) ++j;
+    if (j > i) {
+      dst->append(s.data() + i, j - i);
+      i = j;
+      if (i == s.size()) break;
+    }
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       if (c >= 0x20 && c != '"' && c != '\\' && !(html_escape && (c == '<' || c == '>' || c == '&'))) {
