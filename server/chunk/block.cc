@@ -170,11 +170,13 @@ Status DecodeEntries(std::string_view col, const Header& h, std::string_view whe
 }
 
 // Resets the set table to the empty set alone (set 0).
+// meta_built only grows: its label vectors keep their capacity from block
+// to block (meta_is_built says which are current).
 void ResetMetadata(DecodedBlock* out) {
   out->meta_symbols.clear();
   out->meta_pairs.clear();
   out->meta_set_start = {0, 0};
-  out->meta_built.resize(1);
+  if (out->meta_built.empty()) out->meta_built.resize(1);
   out->meta_is_built.assign(1, 0);
 }
 
@@ -221,7 +223,7 @@ Status AppendMetadata(size_t at, size_t len, std::string_view where, DecodedBloc
     out->meta_set_start.push_back(static_cast<uint32_t>(out->meta_pairs.size()));
   }
   if (!col.empty()) return Status::Corruption("block metadata column length", where);
-  out->meta_built.resize(out->metadata_set_count());
+  if (out->meta_built.size() < out->metadata_set_count()) out->meta_built.resize(out->metadata_set_count());
   out->meta_is_built.resize(out->metadata_set_count(), 0);
   return Status::OK();
 }
@@ -377,7 +379,7 @@ DecodedBlock& DecodedBlock::operator=(DecodedBlock&&) noexcept = default;
 size_t DecodedBlock::EntryAtLineOffset(size_t pos) const {
   for (size_t k = 0; k + 1 < runs.size(); ++k) {
     const uint32_t a = runs[k], b = runs[k + 1];
-    if (a == b || pos < line_pos[a] || pos >= line_pos[b - 1] + (line_offsets[b] - line_offsets[b - 1])) continue;
+    if (a == b || a < first_decoded || pos < line_pos[a] || pos >= line_pos[b - 1] + (line_offsets[b] - line_offsets[b - 1])) continue;
     auto it = std::upper_bound(line_pos.begin() + a, line_pos.begin() + b, static_cast<uint32_t>(pos));
     return static_cast<size_t>(it - line_pos.begin()) - 1;
   }
@@ -444,6 +446,10 @@ Status ParseBlock(std::string_view bytes, std::string_view where, Header* h) {
   if (h->count == 0 || h->count > h->raw[0] || h->min_ts > h->max_ts) {
     return Status::Corruption("block header range", where);
   }
+  // Before anything is sized from them (DecodeBlockNewest sizes `lines`).
+  for (uint32_t raw : h->raw) {
+    if (raw > kMaxColumnRawBytes) return Status::Corruption("column raw size over limit", where);
+  }
   return Status::OK();
 }
 
@@ -453,10 +459,9 @@ std::string_view StoredLines(std::string_view bytes, const Header& h) {
 
 }  // namespace
 
-Status DecodeBlock(std::string_view bytes, std::string_view where, DecodedBlock* out,
+// DecodeBlock once the header is parsed and the checksum verified.
+static Status DecodeWhole(std::string_view bytes, const Header& h, std::string_view where, DecodedBlock* out,
                    bool with_metadata) {
-  Header h{};
-  SKALD_RETURN_IF_ERROR(ParseBlock(bytes, where, &h));
   out->first_decoded = 0;
   if ((h.flags & kBlockFlagNewestFirst) != 0) {
     SKALD_RETURN_IF_ERROR(DecodeSegmentedHead(bytes, h, where, out));
@@ -489,6 +494,13 @@ Status DecodeBlock(std::string_view bytes, std::string_view where, DecodedBlock*
   return Status::OK();
 }
 
+Status DecodeBlock(std::string_view bytes, std::string_view where, DecodedBlock* out,
+                   bool with_metadata) {
+  Header h{};
+  SKALD_RETURN_IF_ERROR(ParseBlock(bytes, where, &h));
+  return DecodeWhole(bytes, h, where, out, with_metadata);
+}
+
 Status DecodeBlockEntriesOnly(std::string_view bytes, std::string_view where, DecodedBlock* out) {
   Header h{};
   SKALD_RETURN_IF_ERROR(ParseBlock(bytes, where, &h));
@@ -514,23 +526,25 @@ Status DecodeBlockEntriesOnly(std::string_view bytes, std::string_view where, De
 
 Status DecodeBlockNewest(std::string_view bytes, std::string_view where, DecodedBlock* out,
                          bool with_metadata) {
+  out->first_decoded = 0;  // whatever fails below, nothing is left to go on with
   Header h{};
   SKALD_RETURN_IF_ERROR(ParseBlock(bytes, where, &h));
-  if ((h.flags & kBlockFlagNewestFirst) == 0) return DecodeBlock(bytes, where, out, with_metadata);
+  if ((h.flags & kBlockFlagNewestFirst) == 0) return DecodeWhole(bytes, h, where, out, with_metadata);
   SKALD_RETURN_IF_ERROR(DecodeSegmentedHead(bytes, h, where, out));
-  if (out->segments.size() == 1) {  // nothing to leave out: one call, no copy
-    out->first_decoded = 0;
-    SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, StoredLines(bytes, h), h.raw[1], &out->lines, where));
-    return FinishSegment(0, where, with_metadata, out);
-  }
   if (out->stream == nullptr) out->stream = std::make_unique<SegmentStream>();
   SegmentStream& st = *out->stream;
   if (st.dctx == nullptr) st.dctx = ZSTD_createDCtx();
-  if (st.dctx == nullptr) return Status::Internal("zstd", "cannot create a decompression context");
-  size_t r = ZSTD_DCtx_reset(st.dctx, ZSTD_reset_session_and_parameters);
+  size_t r = st.dctx == nullptr ? size_t{0} : ZSTD_DCtx_reset(st.dctx, ZSTD_reset_session_and_parameters);
   // The decoder writes straight into `lines` and keeps its window there.
-  if (!ZSTD_isError(r)) r = ZSTD_DCtx_setParameter(st.dctx, ZSTD_d_stableOutBuffer, 1);
-  if (ZSTD_isError(r)) return Status::Internal(ZSTD_getErrorName(r), "zstd stream setup");
+  if (st.dctx != nullptr && !ZSTD_isError(r)) r = ZSTD_DCtx_setParameter(st.dctx, ZSTD_d_stableOutBuffer, 1);
+  if (out->segments.size() == 1 || st.dctx == nullptr || ZSTD_isError(r)) {
+    // Nothing to leave out, or no streaming decoder here: the whole block.
+    SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, StoredLines(bytes, h), h.raw[1], &out->lines, where));
+    for (size_t k = 0; k < out->segments.size(); ++k) {
+      SKALD_RETURN_IF_ERROR(FinishSegment(k, where, with_metadata, out));
+    }
+    return Status::OK();
+  }
   st.stored.assign(StoredLines(bytes, h));
   st.where.assign(where);
   st.with_metadata = with_metadata;
@@ -550,6 +564,12 @@ Status DecodeOlderSegment(DecodedBlock* out) {
   const BlockSegment& seg = out->segments[st->next];
   const size_t want = seg.body_start + out->line_offsets[seg.end_entry] -
                       out->line_offsets[seg.first_entry] + seg.meta_raw;
+  // A failure ends the stream: nothing can go on from a half-done segment.
+  const size_t segment = st->next;
+  st->next = out->segments.size();
+  if (seg.stored_end > st->stored.size() || want > out->lines.size()) {
+    return Status::Corruption("zstd segment does not decompress", st->where);
+  }
   ZSTD_outBuffer o{out->lines.data(), out->lines.size(), st->out_pos};
   ZSTD_inBuffer in{st->stored.data(), seg.stored_end, st->in_pos};
   // A segment ends with a zstd flush: its compressed bytes decode to exactly
@@ -563,11 +583,11 @@ Status DecodeOlderSegment(DecodedBlock* out) {
   if (in.pos != seg.stored_end || o.pos != want) {
     return Status::Corruption("zstd segment does not decompress", st->where);
   }
+  SKALD_RETURN_IF_ERROR(FinishSegment(segment, st->where, st->with_metadata, out));
   st->in_pos = in.pos;
   st->out_pos = o.pos;
-  SKALD_RETURN_IF_ERROR(FinishSegment(st->next, st->where, st->with_metadata, out));
   out->first_decoded = seg.first_entry;
-  ++st->next;
+  st->next = segment + 1;
   return Status::OK();
 }
 

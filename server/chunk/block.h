@@ -69,7 +69,8 @@ struct DecodedBlock {
   std::vector<uint32_t> runs;
   // Entries [first_decoded, size()) have their lines and metadata. DecodeBlock
   // decodes every entry (0); DecodeBlockNewest may stop after the newest
-  // segment and DecodeOlderSegment goes on.
+  // segment and DecodeOlderSegment goes on. Line(), Metadata() and meta_ids
+  // are valid for those entries only.
   size_t first_decoded = 0;
   std::vector<BlockSegment> segments;  // newest-first blocks only
 

@@ -96,7 +96,7 @@ class BlockEntryIterator final : public EntryIterator {
     if (!decoded_ && !Decode()) return false;
     while (remaining_ == 0) {
       // Backward over a partly decoded block: older entries are wanted.
-      if (!forward_ && window_lo_ > lo_) {
+      if (!forward_ && std::min(window_lo_, hi_) > lo_) {
         if (!DecodeOlder()) return false;
         continue;
       }

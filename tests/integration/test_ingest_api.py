@@ -79,6 +79,40 @@ class PushAndReadBack(unittest.TestCase):
         status, _, resp = self.s.get("/loki/api/v1/series", params={"match[]": '{job="flushme"}'})
         self.assertEqual(json.loads(resp)["data"], [{"job": "flushme"}])
 
+    def test_flushed_blocks_read_backward_decompress_only_their_newest_lines(self):
+        # ~600 KB of lines in one stream: flushed as blocks of 256 KiB, each
+        # stored newest segment first; a backward limit query decompresses
+        # the newest segment, a forward one the oldest block whole, a metric
+        # over everything every byte once (stats.summary.totalBytesProcessed).
+        t = now_ns() - 3600 * 10**9
+        lines = [(t + i * 10**6, "GET /api/item/%06d status=200 took %dms pad=%s" % (i, i % 97, "x" * 40))
+                 for i in range(8000)]
+        total = sum(len(l) for _, l in lines)
+        for k in range(0, len(lines), 2000):
+            body = proto_body([('{job="segments"}', lines[k:k + 2000])])
+            self.assertEqual(self.s.post("/loki/api/v1/push", body=body, headers=PROTO)[0], 204)
+        self.assertEqual(self.s.post("/flush")[0], 204)
+        params = {"query": '{job="segments"}', "limit": "10", "start": str(t - 10**9), "end": str(t + 10**10)}
+
+        def run(**extra):
+            status, _, resp = self.s.get("/loki/api/v1/query_range", params=dict(params, **extra))
+            self.assertEqual(status, 200, resp)
+            data = json.loads(resp)["data"]
+            return data, data["stats"]["summary"]["totalBytesProcessed"]
+
+        data, backward = run(direction="backward")
+        values = data["result"][0]["values"]
+        self.assertEqual([v[1] for v in values], [l for _, l in reversed(lines[-10:])])
+        self.assertGreater(backward, 0)
+        self.assertLess(backward, 64 * 1024)
+        data, forward = run(direction="forward")
+        self.assertEqual([v[1] for v in data["result"][0]["values"]], [l for _, l in lines[:10]])
+        self.assertGreater(forward, 200 * 1024)
+        end = str(t + 10**10)
+        data, metric = run(query='sum(count_over_time({job="segments"}[1h]))', step="60", start=end, end=end)
+        self.assertEqual(data["result"][0]["values"][0][1], "8000")
+        self.assertEqual(metric, total)
+
     def test_validation_errors_keep_valid_streams(self):
         t = now_ns()
         body = json_body([({"job": "valid"}, [(t, "ok")]), ({}, [(t, "no labels")])])
