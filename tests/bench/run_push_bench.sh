@@ -13,7 +13,8 @@
 #        used as is instead of generating one; [lines]/[streams] are then only
 #        labels), KEEP=1 (keep the work directory), SKALD_ENV (extra env for skald,
 #        e.g. "MALLOC_ARENA_MAX=2"), PERF=1 (record the server with perf into
-#        $WORK/perf.data), EXTRA_CONFIG (YAML appended to the config, e.g.
+#        $WORK/perf.data; PERF_CALL_GRAPH, default -g, e.g. "--call-graph dwarf,16384"
+#        for callers in a build without frame pointers; PERF_FREQ, default 499), EXTRA_CONFIG (YAML appended to the config, e.g.
 #        $'ingester:\n  chunk_block_size: 131072').
 # Only loopback traffic; bounded by the corpus size.
 set -euo pipefail
@@ -58,7 +59,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 if [[ ${PERF:-0} == 1 ]]; then
-  perf record -g -F 499 -p "$PID" -o "$WORK/perf.data" > "$WORK/perf.log" 2>&1 &
+  perf record ${PERF_CALL_GRAPH:--g} -F "${PERF_FREQ:-499}" -p "$PID" -o "$WORK/perf.data" > "$WORK/perf.log" 2>&1 &
   PERF_PID=$!
 fi
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }

@@ -83,4 +83,32 @@ TEST_CASE("bloom builder is empty again after Finish") {
 }
 
 }  // namespace
+TEST_CASE("bloom builder counts repeated hashes once, in any order") {
+  for (size_t n : {size_t{3}, size_t{1500}, size_t{20000}}) {
+    CAPTURE(n);
+    const std::vector<uint64_t> distinct = Hashes(n, 0x1234567 + n);
+    // Each hash three times, interleaved, as a block's repeated tokens come.
+    BloomBuilder b;
+    for (int round = 0; round < 3; ++round) {
+      for (size_t i = 0; i < n; ++i) b.AddHash(distinct[(i * 7 + static_cast<size_t>(round)) % n]);
+    }
+    std::string got;
+    b.Finish(&got, 0);
+    CHECK(got == ReferenceBloom(distinct, 0));
+  }
+}
+
+TEST_CASE("bloom builder treats hash 0 as hash 1 and starts empty after Finish") {
+  BloomBuilder b;
+  b.AddHash(0);
+  b.AddHash(1);
+  std::string got;
+  b.Finish(&got, 0);
+  CHECK(got == ReferenceBloom({1}, 0));  // one distinct key, not two
+  b.AddHash(42);
+  std::string second;
+  b.Finish(&second, 0);
+  CHECK(second == ReferenceBloom({42}, 0));  // nothing left over from the first filter
+}
+
 }  // namespace skald::server::chunk
