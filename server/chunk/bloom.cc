@@ -19,66 +19,48 @@ __extension__ using Uint128 = unsigned __int128;
 uint64_t BloomHash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
 
 namespace {
-
-// Distinct(): groups hold about this many hashes on average, so a group's
-// dedupe table (2x, 8 bytes a slot) stays within 32 KiB.
-constexpr size_t kTargetGroupHashes = 1024;
-// At most 2^kMaxGroupBits groups.
-constexpr int kMaxGroupBits = 12;
-
 inline size_t SlotOf(uint64_t h, size_t mask) { return static_cast<size_t>(h ^ (h >> 29)) & mask; }
-
 }  // namespace
 
 void BloomBuilder::AddKey(std::string_view key) { AddHash(XXH3_64bits(key.data(), key.size())); }
 
-size_t BloomBuilder::Distinct() {
-  const size_t n = hashes_.size();
-  if (n == 0) return 0;
-  int bits = 0;
-  while (bits < kMaxGroupBits && (n >> bits) > kTargetGroupHashes) ++bits;
-  const size_t groups = size_t{1} << bits;
-  const int shift = 64 - bits;
-  auto group_of = [bits, shift](uint64_t h) { return bits == 0 ? size_t{0} : static_cast<size_t>(h >> shift); };
-  // Counting sort by the top bits: one sequential pass to count, one to scatter.
-  group_end_.assign(groups, 0);
-  for (uint64_t h : hashes_) ++group_end_[group_of(h)];
-  uint32_t sum = 0;
-  for (uint32_t& c : group_end_) {
-    sum += c;
-    c = sum;  // end of the group; the scatter below moves it back to its start
-  }
-  scratch_.resize(n);
-  for (size_t i = n; i-- > 0;) scratch_[--group_end_[group_of(hashes_[i])]] = hashes_[i];
-  // group_end_[g] is now group g's start; dedupe each group into hashes_.
-  size_t out = 0;
-  for (size_t g = 0; g < groups; ++g) {
-    const size_t begin = group_end_[g];
-    const size_t end = g + 1 < groups ? group_end_[g + 1] : n;
-    if (begin == end) continue;
-    size_t slots = 16;
-    while (slots < 2 * (end - begin)) slots *= 2;
-    table_.assign(slots, 0);
-    const size_t mask = slots - 1;
-    for (size_t k = begin; k < end; ++k) {
-      const uint64_t h = scratch_[k];
-      for (size_t i = SlotOf(h, mask);; i = (i + 1) & mask) {
-        if (table_[i] == h) break;
-        if (table_[i] == 0) {
-          table_[i] = h;
-          hashes_[out++] = h;
-          break;
-        }
-      }
+void BloomBuilder::AddHash(uint64_t h) {
+  if (h == 0) h = 1;  // 0 marks an empty slot
+  if (!table_.empty()) __builtin_prefetch(&table_[SlotOf(h, table_.size() - 1)]);
+  pending_[pending_count_++] = h;
+  if (pending_count_ == kPendingHashes) Drain();
+}
+
+void BloomBuilder::Drain() {
+  for (size_t i = 0; i < pending_count_; ++i) Insert(pending_[i]);
+  pending_count_ = 0;
+}
+
+void BloomBuilder::Insert(uint64_t h) {
+  if ((count_ + 1) * 2 > table_.size()) Grow();
+  size_t mask = table_.size() - 1;
+  for (size_t i = SlotOf(h, mask);; i = (i + 1) & mask) {
+    if (table_[i] == h) return;
+    if (table_[i] == 0) {
+      table_[i] = h;
+      ++count_;
+      return;
     }
   }
-  hashes_.resize(out);
-  return out;
+}
+
+void BloomBuilder::Grow() {
+  std::vector<uint64_t> old = std::move(table_);
+  table_.assign(std::max<size_t>(1024, old.size() * 2), 0);
+  count_ = 0;
+  for (uint64_t h : old) {
+    if (h != 0) Insert(h);
+  }
 }
 
 void BloomBuilder::Finish(std::string* out, uint8_t flags) {
-  const size_t count = Distinct();
-  size_t nbits = std::max(kMinBloomBits, count * kBloomBitsPerKey);
+  Drain();
+  size_t nbits = std::max(kMinBloomBits, count_ * kBloomBitsPerKey);
   size_t nbytes = (nbits + 7) / 8;
   nbits = nbytes * 8;
   size_t start = out->size();
@@ -91,7 +73,8 @@ void BloomBuilder::Finish(std::string* out, uint8_t flags) {
     // without a division per probe.
     const uint32_t d = static_cast<uint32_t>(nbits);
     const uint64_t m = std::numeric_limits<uint64_t>::max() / d + 1;
-    for (uint64_t h : hashes_) {
+    for (uint64_t h : table_) {
+      if (h == 0) continue;
       uint32_t h1 = static_cast<uint32_t>(h), h2 = static_cast<uint32_t>(h >> 32);
       for (uint32_t i = 0; i < kBloomProbes; ++i) {
         const uint32_t a = h1 + i * h2;
@@ -100,7 +83,8 @@ void BloomBuilder::Finish(std::string* out, uint8_t flags) {
       }
     }
   } else {
-    for (uint64_t h : hashes_) {
+    for (uint64_t h : table_) {
+      if (h == 0) continue;
       uint32_t h1 = static_cast<uint32_t>(h), h2 = static_cast<uint32_t>(h >> 32);
       for (uint32_t i = 0; i < kBloomProbes; ++i) {
         size_t bit = (h1 + i * h2) % nbits;
@@ -110,7 +94,8 @@ void BloomBuilder::Finish(std::string* out, uint8_t flags) {
   }
   uint32_t crc = common::crc32c::Value(out->data() + start, 1 + nbytes);
   common::PutFixed32(out, common::crc32c::Mask(crc));
-  hashes_.clear();
+  std::fill(table_.begin(), table_.end(), 0);
+  count_ = 0;
 }
 
 common::Result<Bloom> Bloom::Parse(std::string_view bytes, std::string_view where) {

@@ -41,24 +41,27 @@ class BloomBuilder {
   // AddHash(BloomHash(key)), with the hash inlined (tokens are short: the
   // call into the shared xxhash library cost more than the hashing).
   void AddKey(std::string_view key);
-  // Remembers a key hash; repeated hashes count once. Hashes are appended
-  // to an array (sequential writes) and made distinct in Finish, partitioned
-  // by their top bits into groups whose dedupe table fits the L1 cache: a
-  // hash set over the whole block (~512 KiB, one random probe per token)
-  // was memory-bound.
-  void AddHash(uint64_t h) { hashes_.push_back(h == 0 ? 1 : h); }  // 0 is reserved
+  // Remembers a key hash once (an open-addressing set: repeated tokens, the
+  // common case in logs, cost one probe and no memory). Hashes are queued
+  // kPendingHashes at a time with their slots prefetched, so the random
+  // probes into a table larger than the cache overlap instead of stalling
+  // one after another.
+  void AddHash(uint64_t h);
   // Appends the encoded filter with `flags` (kBloom* below) to `*out` and
   // clears the builder.
   void Finish(std::string* out, uint8_t flags = 0);
 
  private:
-  // Makes hashes_ distinct (order changes); returns how many remain.
-  size_t Distinct();
+  static constexpr size_t kPendingHashes = 16;
 
-  std::vector<uint64_t> hashes_;     // every added hash (never 0), duplicates included
-  std::vector<uint64_t> scratch_;    // Distinct(): hashes_ partitioned by top bits
-  std::vector<uint64_t> table_;      // Distinct(): one group's dedupe table (0 = empty)
-  std::vector<uint32_t> group_end_;  // Distinct(): end offset of each group in scratch_
+  void Insert(uint64_t h);
+  void Drain();
+  void Grow();
+
+  std::vector<uint64_t> table_;  // 0 = empty slot; size is a power of two
+  size_t count_ = 0;             // distinct hashes in table_
+  uint64_t pending_[kPendingHashes] = {};  // queued for Insert (never 0)
+  size_t pending_count_ = 0;
 };
 
 class Bloom {

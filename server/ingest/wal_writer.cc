@@ -18,11 +18,6 @@ namespace {
 // one huge group cannot delay the leader's own acknowledgement unboundedly.
 constexpr size_t kMaxGroupBytes = size_t{4} << 20;
 
-// Each thread keeps its framing buffer for its next Append (a push's
-// records are ~1 MiB: a fresh buffer each time was an mmap, page faults and
-// an munmap per push); one larger than this is freed after use.
-constexpr size_t kMaxRetainedFrameBytes = size_t{8} << 20;
-
 void FrameRecord(std::string_view payload, std::string* out) {
   char header[kWalHeaderBytes];
   common::EncodeFixed32(header + 4, static_cast<uint32_t>(payload.size()));
@@ -119,15 +114,6 @@ Status WalWriter::OpenSegment(uint64_t seq) {
 
 common::Result<uint64_t> WalWriter::Append(std::span<const std::string> records) {
   Writer w;
-  thread_local std::string retained;
-  w.framed.swap(retained);
-  w.framed.clear();
-  struct GiveBack {  // runs before `w` dies, after the group is done with it
-    std::string* framed;
-    ~GiveBack() {
-      if (framed->capacity() <= kMaxRetainedFrameBytes) retained.swap(*framed);
-    }
-  } give_back{&w.framed};
   size_t total = 0;
   for (const std::string& r : records) {
     if (r.size() > kMaxWalRecordBytes) {
