@@ -80,23 +80,37 @@ struct StreamInfo {
 
 class BlockEntryIterator final : public EntryIterator {
  public:
+  // `first_ts`: the block's first timestamp in `direction` (its min_ts
+  // forward, max_ts backward).
   BlockEntryIterator(std::shared_ptr<const StreamInfo> stream, BlockDecodeFn decode,
                      int64_t from_ns, int64_t through_ns, Direction direction,
-                     std::shared_ptr<const EntryFilter> filter)
+                     std::shared_ptr<const EntryFilter> filter, int64_t first_ts,
+                     const std::atomic<int64_t>* cutoff)
       : stream_(std::move(stream)),
         decode_(std::move(decode)),
         from_(from_ns),
         through_(through_ns),
         forward_(direction == Direction::kForward),
-        filter_(std::move(filter)) {}
+        filter_(std::move(filter)),
+        first_ts_(first_ts),
+        cutoff_(cutoff) {}
 
   ~BlockEntryIterator() override { BlockPool::Instance().Put(std::move(block_)); }
 
   bool Next() override {
-    if (!decoded_ && !Decode()) return false;
+    if (!decoded_) {
+      // A block wholly beyond the cutoff is never decompressed.
+      if (BeyondCutoff(first_ts_)) {
+        decoded_ = true;
+        return false;
+      }
+      if (!Decode()) return false;
+    }
     while (remaining_ == 0) {
-      // Backward over a partly decoded block: older entries are wanted.
-      if (!forward_ && std::min(window_lo_, hi_) > lo_) {
+      // Backward over a partly decoded block: older entries are wanted,
+      // unless the next segment's newest entry is already past the cutoff.
+      if (!forward_ && std::min(window_lo_, hi_) > lo_ &&
+          !BeyondCutoff(block_->timestamps[block_->first_decoded - 1])) {
         if (!DecodeOlder()) return false;
         continue;
       }
@@ -132,6 +146,12 @@ class BlockEntryIterator final : public EntryIterator {
     if (hi_ < lo_) hi_ = lo_;
     Window(std::max(lo_, block_->first_decoded), hi_);
     return true;
+  }
+
+  bool BeyondCutoff(int64_t ts) const {
+    if (cutoff_ == nullptr) return false;
+    const int64_t c = cutoff_->load(std::memory_order_acquire);
+    return forward_ ? ts > c : ts < c;
   }
 
   // Backward: decodes the next older segment and sets up its entries.
@@ -204,6 +224,8 @@ class BlockEntryIterator final : public EntryIterator {
   std::vector<uint8_t> sets_;  // per metadata set: holds the pair(s) asked
   std::vector<uint32_t> hits_;  // Select's scratch
   std::vector<uint8_t> mark_;   // Select's scratch, per entry
+  const int64_t first_ts_;
+  const std::atomic<int64_t>* cutoff_;
   size_t lo_ = 0, hi_ = 0;  // the entries in [from_, through_)
   size_t window_lo_ = 0;    // first entry of the current window
   size_t pos_ = 0;
@@ -314,7 +336,8 @@ std::unique_ptr<EntryIterator> NewBlocksIterator(std::string labels,
                                                  Direction direction,
                                                  std::vector<std::string> line_contains,
                                                  std::vector<common::Label> metadata_equals,
-                                                 std::vector<common::Label> field_equals) {
+                                                 std::vector<common::Label> field_equals,
+                                                 const std::atomic<int64_t>* cutoff) {
   const bool forward = direction == Direction::kForward;
   std::erase_if(blocks, [&](const BlockSource& b) {
     return b.meta.max_ts < from_ns || b.meta.min_ts >= through_ns;
@@ -356,9 +379,9 @@ std::unique_ptr<EntryIterator> NewBlocksIterator(std::string labels,
     }
     run_edge = forward ? std::max(run_edge, b.meta.max_ts) : std::min(run_edge, b.meta.min_ts);
     run_bounds.push_back(forward ? b.meta.min_ts : b.meta.max_ts);
-    run.push_back(std::make_unique<BlockEntryIterator>(stream, std::move(b.decode), from_ns,
-                                                       through_ns, direction,
-                                                       std::shared_ptr<const EntryFilter>(filter)));
+    run.push_back(std::make_unique<BlockEntryIterator>(
+        stream, std::move(b.decode), from_ns, through_ns, direction,
+        std::shared_ptr<const EntryFilter>(filter), forward ? b.meta.min_ts : b.meta.max_ts, cutoff));
   }
   close_run();
   if (runs.size() == 1) return std::move(runs.front());

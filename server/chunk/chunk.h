@@ -15,6 +15,7 @@
 // chunk alive (they hold a shared_ptr), each iterator is single-threaded.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -33,6 +34,10 @@ struct ChunkIteratorOptions {
   int64_t from_ns = INT64_MIN;
   int64_t through_ns = INT64_MAX;
   iter::Direction direction = iter::Direction::kForward;
+  // Optional (log queries with a limit): entries older (backward; forward:
+  // newer) than *cutoff are not needed; blocks and segments wholly beyond it
+  // are not decompressed and iteration ends there. Read as it moves.
+  const std::atomic<int64_t>* cutoff = nullptr;
   // Return false to skip a block unread (e.g. a needle token or a
   // `name=value` key the bloom does not contain). Empty: keep every block.
   std::function<bool(const BlockMeta&, const Bloom&)> block_filter;

@@ -47,7 +47,8 @@ inline bool Before(int64_t a, int64_t b, Direction dir) {
 // collision merges two entries, which only makes the cutoff looser.)
 class Cutoff {
  public:
-  Cutoff(size_t limit, Direction dir) : limit_(limit), dir_(dir), set_(Cmp{dir}) {}
+  Cutoff(size_t limit, Direction dir)
+      : limit_(limit), dir_(dir), set_(Cmp{dir}), bound_(dir == Direction::kBackward ? INT64_MIN : INT64_MAX) {}
 
   void Add(std::span<const LogLine> lines) {
     std::lock_guard<std::mutex> l(mu_);
@@ -58,16 +59,14 @@ class Cutoff {
       set_.insert(k);
       if (set_.size() > limit_) set_.erase(std::prev(set_.end()));
     }
-    if (set_.size() >= limit_) {
-      value_.store(set_.rbegin()->ts, std::memory_order_release);
-      has_.store(true, std::memory_order_release);
-    }
+    if (set_.size() >= limit_) bound_.store(set_.rbegin()->ts, std::memory_order_release);
   }
   // True when an entry at `ts` cannot make the result.
-  bool Excludes(int64_t ts) const {
-    if (!has_.load(std::memory_order_acquire)) return false;
-    return Before(value_.load(std::memory_order_acquire), ts, dir_);
-  }
+  bool Excludes(int64_t ts) const { return Before(bound_.load(std::memory_order_acquire), ts, dir_); }
+  // The limit-th best timestamp so far (backward: entries older than it are
+  // excluded; forward: newer), INT64_MIN/MAX until `limit` lines are found:
+  // ScanHints::cutoff.
+  const std::atomic<int64_t>* bound() const { return &bound_; }
 
  private:
   struct Key {
@@ -86,8 +85,7 @@ class Cutoff {
   Direction dir_;
   std::mutex mu_;
   std::set<Key, Cmp> set_;
-  std::atomic<bool> has_{false};
-  std::atomic<int64_t> value_{0};
+  std::atomic<int64_t> bound_;
 };
 
 // Pipelines are not thread-safe: each running task borrows one.
@@ -193,6 +191,10 @@ Result<QueryResult> EvalLogQuery(const common::logql::LogSelectorExpr& expr,
   // so nothing may be cut early.
   const bool can_cut = p.interval_ns == 0;
   Cutoff cutoff(p.limit, p.direction);
+  // Sources may stop where the cutoff excludes everything further.
+  if (can_cut) {
+    for (ScanHints& h : hints) h.cutoff = cutoff.bound();
+  }
   PipelinePool pipelines(&*stages);
   std::vector<TaskState> states(tasks.size());
   std::vector<size_t> stream_index(tasks.size());

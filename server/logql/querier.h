@@ -12,6 +12,7 @@
 // source is opened by one thread at a time.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -47,6 +48,11 @@ struct ScanHints {
   // then yield entries without their structured metadata (and skip
   // decompressing it). Log queries always need it (it is returned).
   bool need_metadata = true;
+  // Log queries with a limit: entries older (backward; forward: newer) than
+  // *cutoff can no longer make the result, so a source may stop reading
+  // there. It moves toward the other end of the range while the query runs
+  // (the limit-th best timestamp found so far). Null: read everything.
+  const std::atomic<int64_t>* cutoff = nullptr;
 };
 
 // Timestamps and line lengths of a run of entries (one block, or head data),

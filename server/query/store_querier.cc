@@ -187,6 +187,7 @@ class ChunkSource final : public EntrySource {
       stats->decompressed_bytes += line_bytes;
     };
     opts.line_contains = hints.line_contains;
+    opts.cutoff = hints.cutoff;
     opts.metadata_equals = hints.metadata_equals;
     opts.field_equals = hints.field_equals;
     opts.with_metadata = hints.need_metadata;

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -473,4 +474,42 @@ TEST_CASE("a chunk builder's cut blocks read backward give what forward gives, r
   CHECK(fwd.size() == 5000);
   std::reverse(bwd.begin(), bwd.end());
   CHECK(fwd == bwd);
+}
+
+TEST_CASE("a backward read stops at the cutoff instead of searching older segments and blocks") {
+  ChunkOptions o;
+  o.block_bytes = 256 * 1024;
+  ChunkBuilder b("{app=\"api\"}", o);
+  // "rare" only in the 10 oldest entries: a search for it from the newest end
+  // would decompress everything.
+  for (int i = 0; i < 16000; ++i) {
+    std::string line = "GET /item/" + std::to_string(i) + " " + Hex32(i) + (i < 10 ? " rare" : "");
+    REQUIRE(b.Append(1000 + i, line, {}).ok());
+  }
+  auto bytes = b.Encode();
+  REQUIRE(bytes.ok());
+  auto c = Chunk::Open(*bytes, "x");
+  REQUIRE(c.ok());
+  REQUIRE((*c)->BlockCount() >= 3);
+  for (bool with_cutoff : {false, true}) {
+    CAPTURE(with_cutoff);
+    std::atomic<int64_t> cutoff{with_cutoff ? 1000 + 15900 : INT64_MIN};
+    uint64_t decompressed = 0;
+    ChunkIteratorOptions opts;
+    opts.direction = Direction::kBackward;
+    opts.line_contains = {"rare"};
+    opts.cutoff = &cutoff;
+    opts.on_decompressed = [&](uint64_t, uint64_t n) { decompressed += n; };
+    auto it = (*c)->NewIterator(opts);
+    size_t n = 0;
+    while (it->Next()) ++n;
+    CHECK(it->status().ok());
+    if (with_cutoff) {
+      CHECK(n == 0);  // every match is older than the cutoff
+      CHECK(decompressed < kFirstSegmentBytes + 1024);
+    } else {
+      CHECK(n == 10);
+      CHECK(decompressed == (*c)->LineBytes());
+    }
+  }
 }
