@@ -98,6 +98,32 @@ inline bool ReadVarsint(std::string_view* in, int64_t* v) {
   return true;
 }
 
+// The first two runs of a split entries column (kBlockFlagSplitEntries):
+// timestamp deltas into out->timestamps, line lengths into
+// out->line_offsets (both sized by the caller, line_offsets[0] = 0), line
+// bytes at most `max_line_bytes`; *line_bytes = their sum.
+Status DecodeTimeAndLengthRuns(std::string_view* col, const Header& h, uint64_t max_line_bytes,
+                               std::string_view where, DecodedBlock* out, uint64_t* line_bytes) {
+  int64_t ts = h.min_ts;
+  for (uint32_t i = 0; i < h.count; ++i) {
+    int64_t delta = 0;
+    if (!ReadVarsint(col, &delta)) return Status::Corruption("block entries column truncated", where);
+    ts = static_cast<int64_t>(static_cast<uint64_t>(ts) + static_cast<uint64_t>(delta));  // wraps, no UB
+    if (ts < h.min_ts || ts > h.max_ts) return Status::Corruption("block entry out of range", where);
+    out->timestamps[i] = ts;
+  }
+  uint64_t off = 0;
+  for (uint32_t i = 0; i < h.count; ++i) {
+    uint64_t len = 0;
+    if (!ReadVarint(col, &len)) return Status::Corruption("block entries column truncated", where);
+    off += len;
+    if (off > max_line_bytes) return Status::Corruption("block entry out of range", where);
+    out->line_offsets[i + 1] = static_cast<uint32_t>(off);
+  }
+  *line_bytes = off;
+  return Status::OK();
+}
+
 // `entries_only`: the lines and metadata columns were not decoded; line
 // lengths are checked against the header's raw lines size and set ids are
 // parsed but not kept (meta_ids stays empty).
@@ -113,20 +139,7 @@ Status DecodeEntries(std::string_view col, const Header& h, std::string_view whe
   int64_t ts = h.min_ts;
   uint64_t off = 0;
   if ((h.flags & kBlockFlagSplitEntries) != 0) {
-    for (uint32_t i = 0; i < h.count; ++i) {
-      int64_t delta = 0;
-      if (!ReadVarsint(&col, &delta)) return Status::Corruption("block entries column truncated", where);
-      ts = static_cast<int64_t>(static_cast<uint64_t>(ts) + static_cast<uint64_t>(delta));  // wraps, no UB
-      if (ts < h.min_ts || ts > h.max_ts) return Status::Corruption("block entry out of range", where);
-      out->timestamps[i] = ts;
-    }
-    for (uint32_t i = 0; i < h.count; ++i) {
-      uint64_t len = 0;
-      if (!ReadVarint(&col, &len)) return Status::Corruption("block entries column truncated", where);
-      off += len;
-      if (off > lines_size) return Status::Corruption("block entry out of range", where);
-      out->line_offsets[i + 1] = static_cast<uint32_t>(off);
-    }
+    SKALD_RETURN_IF_ERROR(DecodeTimeAndLengthRuns(&col, h, lines_size, where, out, &off));
     int64_t set = 0;
     for (uint32_t i = 0; i < h.count; ++i) {
       int64_t delta = 0;
@@ -254,22 +267,8 @@ Status DecodeSegmentedEntries(std::string_view col, const Header& h, std::string
   out->line_offsets.resize(h.count + 1);
   out->meta_ids.resize(entries_only ? 0 : h.count);
   out->line_offsets[0] = 0;
-  int64_t ts = h.min_ts;
-  for (uint32_t i = 0; i < h.count; ++i) {
-    int64_t delta = 0;
-    if (!ReadVarsint(&col, &delta)) return Status::Corruption("block entries column truncated", where);
-    ts = static_cast<int64_t>(static_cast<uint64_t>(ts) + static_cast<uint64_t>(delta));  // wraps, no UB
-    if (ts < h.min_ts || ts > h.max_ts) return Status::Corruption("block entry out of range", where);
-    out->timestamps[i] = ts;
-  }
   uint64_t off = 0;
-  for (uint32_t i = 0; i < h.count; ++i) {
-    uint64_t len = 0;
-    if (!ReadVarint(&col, &len)) return Status::Corruption("block entries column truncated", where);
-    off += len;
-    if (off > h.raw[1]) return Status::Corruption("block entry out of range", where);
-    out->line_offsets[i + 1] = static_cast<uint32_t>(off);
-  }
+  SKALD_RETURN_IF_ERROR(DecodeTimeAndLengthRuns(&col, h, h.raw[1], where, out, &off));
   int64_t set = 0;
   for (uint32_t i = 0; i < h.count; ++i) {
     int64_t delta = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <map>
 
 #include "server/chunk/chunk.h"
@@ -200,18 +201,12 @@ class ChunkSource final : public EntrySource {
   // duplicate of any entry it holds (Contains), so no merge is needed.
   Result<bool> ScanEntrySizes(int64_t from, int64_t through, QueryStats* stats,
                               const logql::EntrySizesFn& fn) override {
-    auto chunk = OpenChunk(stats);
-    if (!chunk.ok()) return chunk.status();
     thread_local chunk::DecodedBlock block;  // keeps its buffers' capacity
-    for (size_t i = 0; i < (*chunk)->BlockCount(); ++i) {
-      const chunk::BlockMeta& m = (*chunk)->Block(i);
-      if (m.max_ts < from || m.min_ts >= through) continue;
-      stats->compressed_bytes += m.length;
-      stats->decompressed_lines += m.entry_count;
-      stats->decompressed_bytes += m.line_bytes;
-      SKALD_RETURN_IF_ERROR((*chunk)->DecodeBlockEntries(i, &block));
+    SKALD_RETURN_IF_ERROR(ForEachBlock(from, through, stats, [&](const chunk::Chunk& c, size_t i) {
+      SKALD_RETURN_IF_ERROR(c.DecodeBlockEntries(i, &block));
       fn(logql::EntrySizes{block.timestamps, block.line_offsets});
-    }
+      return common::Status::OK();
+    }));
     return true;
   }
 
@@ -224,23 +219,35 @@ class ChunkSource final : public EntrySource {
     if (!hints.line_contains.empty() || !hints.metadata_equals.empty() || !hints.field_equals.empty()) {
       return false;
     }
-    auto chunk = OpenChunk(stats);
-    if (!chunk.ok()) return chunk.status();
     thread_local chunk::DecodedBlock block;  // keeps its buffers' capacity
     const BlockRun run(&block);
+    SKALD_RETURN_IF_ERROR(ForEachBlock(from, through, stats, [&](const chunk::Chunk& c, size_t i) {
+      SKALD_RETURN_IF_ERROR(c.DecodeBlock(i, &block, hints.need_metadata));
+      fn(run);
+      return common::Status::OK();
+    }));
+    return true;
+  }
+
+ private:
+  // Calls visit(chunk, i) for each block i overlapping [from, through),
+  // counted in `stats` as read and decompressed whole; stops at the first
+  // error (from opening the chunk or from `visit`).
+  common::Status ForEachBlock(int64_t from, int64_t through, QueryStats* stats,
+                              const std::function<common::Status(const chunk::Chunk&, size_t)>& visit) {
+    auto chunk = OpenChunk(stats);
+    if (!chunk.ok()) return chunk.status();
     for (size_t i = 0; i < (*chunk)->BlockCount(); ++i) {
       const chunk::BlockMeta& m = (*chunk)->Block(i);
       if (m.max_ts < from || m.min_ts >= through) continue;
       stats->compressed_bytes += m.length;
       stats->decompressed_lines += m.entry_count;
       stats->decompressed_bytes += m.line_bytes;
-      SKALD_RETURN_IF_ERROR((*chunk)->DecodeBlock(i, &block, hints.need_metadata));
-      fn(run);
+      SKALD_RETURN_IF_ERROR(visit(**chunk, i));
     }
-    return true;
+    return common::Status::OK();
   }
 
- private:
   // The chunk from the cache, or opened lazily (only its index and blooms
   // are read now, its blocks when a scan decodes them) and cached. Bytes
   // read count in stats->compressed_bytes: here the index and blooms on a

@@ -12,22 +12,14 @@
 #include "server/chunk/block_builder.h"
 #include "server/chunk/chunk_builder.h"
 #include "server/chunk/head_block.h"
+#include "tests/server/chunk/block_test_util.h"
 
 using namespace skald::server::chunk;
+using skald::server::chunk::testing::Hex32;
+using skald::server::chunk::testing::Recrc;
 using skald::common::Label;
 
 namespace {
-
-std::string Hex32(int i) {
-  static const char* kHex = "0123456789abcdef";
-  std::string s;
-  uint64_t x = 0x9e3779b97f4a7c15ull * static_cast<uint64_t>(i + 1);
-  for (int k = 0; k < 32; ++k) {
-    s.push_back(kHex[x & 15]);
-    x = x * 6364136223846793005ull + 1442695040888963407ull;
-  }
-  return s;
-}
 
 // Builds one block of `n` entries whose trace_id is both in the line and in
 // the metadata (set per entry), like the push corpus.
@@ -45,12 +37,6 @@ std::string BuildTraceBlock(int n, Codec codec, BlockMeta* meta, bool newest_fir
   std::string block, bloom;
   REQUIRE(b.Build(head, &block, &bloom, meta).ok());
   return block;
-}
-
-void Recrc(std::string* block) {
-  uint32_t crc = skald::common::crc32c::Value(block->data(), kBlockCrcOffset);
-  crc = skald::common::crc32c::Extend(crc, block->data() + kBlockHeaderBytes, block->size() - kBlockHeaderBytes);
-  skald::common::EncodeFixed32(block->data() + kBlockCrcOffset, skald::common::crc32c::Mask(crc));
 }
 
 }  // namespace

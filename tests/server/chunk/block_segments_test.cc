@@ -17,25 +17,17 @@
 #include "server/chunk/chunk_builder.h"
 #include "server/chunk/codec.h"
 #include "server/chunk/head_block.h"
+#include "tests/server/chunk/block_test_util.h"
 #include "server/iter/entry_iterator.h"
 
 using namespace skald::server::chunk;
+using skald::server::chunk::testing::Hex32;
+using skald::server::chunk::testing::Recrc;
 using skald::common::Label;
 using skald::common::StatusCode;
 using skald::server::iter::Direction;
 
 namespace {
-
-std::string Hex32(int i) {
-  static const char* kHex = "0123456789abcdef";
-  std::string s;
-  uint64_t x = 0x9e3779b97f4a7c15ull * static_cast<uint64_t>(i + 1);
-  for (int k = 0; k < 32; ++k) {
-    s.push_back(kHex[x & 15]);
-    x = x * 6364136223846793005ull + 1442695040888963407ull;
-  }
-  return s;
-}
 
 // `n` entries of ~110 bytes; every third has no metadata, the others a
 // trace_id that is also in the line, and every 7th a second pair.
@@ -60,12 +52,6 @@ std::string Build(const HeadBlock& head, bool newest_first) {
   BlockMeta meta;
   REQUIRE(b.Build(head, &block, &bloom, &meta).ok());
   return block;
-}
-
-void Recrc(std::string* block) {
-  uint32_t crc = skald::common::crc32c::Value(block->data(), kBlockCrcOffset);
-  crc = skald::common::crc32c::Extend(crc, block->data() + kBlockHeaderBytes, block->size() - kBlockHeaderBytes);
-  skald::common::EncodeFixed32(block->data() + kBlockCrcOffset, skald::common::crc32c::Mask(crc));
 }
 
 std::vector<Label> Md(const DecodedBlock& d, size_t i) {

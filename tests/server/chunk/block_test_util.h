@@ -1,0 +1,33 @@
+// Helpers shared by the block tests: distinct 32-hex ids and re-sealing a
+// block's checksum after a deliberate change.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/coding.h"
+#include "common/crc32c.h"
+#include "server/chunk/format.h"
+
+namespace skald::server::chunk::testing {
+
+// A 32-hex-digit id, distinct for each i (like a trace id).
+inline std::string Hex32(int i) {
+  static const char* kHex = "0123456789abcdef";
+  std::string s;
+  uint64_t x = 0x9e3779b97f4a7c15ull * static_cast<uint64_t>(i + 1);
+  for (int k = 0; k < 32; ++k) {
+    s.push_back(kHex[x & 15]);
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+  }
+  return s;
+}
+
+// Recomputes the block's masked crc32c after its bytes were changed.
+inline void Recrc(std::string* block) {
+  uint32_t crc = common::crc32c::Value(block->data(), kBlockCrcOffset);
+  crc = common::crc32c::Extend(crc, block->data() + kBlockHeaderBytes, block->size() - kBlockHeaderBytes);
+  common::EncodeFixed32(block->data() + kBlockCrcOffset, common::crc32c::Mask(crc));
+}
+
+}  // namespace skald::server::chunk::testing
