@@ -1,6 +1,7 @@
 #include "server/chunk/block_builder.h"
 
 #include <algorithm>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -12,51 +13,12 @@
 namespace skald::server::chunk {
 namespace {
 
-// Writes the symbol table and the sets; set ids are the head's ids.
-void EncodeMetadata(const HeadBlock& head, std::string* out) {
+// Writes a metadata column (FORMAT.md "Block"): the symbols of the head's
+// sets `sets`, then set 0 (empty) and those sets as symbol pairs; the
+// column's set j is head set sets[j - 1].
+void WriteMetadataColumn(const HeadBlock& head, std::span<const uint32_t> sets, std::string* out) {
   std::unordered_map<std::string_view, uint32_t> ids;
-  ids.reserve(2 * head.MetadataSetCount());
-  std::vector<std::string_view> symbols;
-  auto sym = [&](std::string_view s) {
-    auto [it, inserted] = ids.try_emplace(s, static_cast<uint32_t>(symbols.size()));
-    if (inserted) symbols.push_back(s);
-    return it->second;
-  };
-  std::string sets;
-  common::PutVarint64(&sets, head.MetadataSetCount());
-  for (size_t i = 0; i < head.MetadataSetCount(); ++i) {
-    const auto id = static_cast<uint32_t>(i);
-    common::PutVarint64(&sets, head.MetadataSetSize(id));
-    for (size_t j = 0; j < head.MetadataSetSize(id); ++j) {
-      const HeadBlock::LabelRef l = head.MetadataPair(id, j);
-      common::PutVarint64(&sets, sym(l.name));
-      common::PutVarint64(&sets, sym(l.value));
-    }
-  }
-  common::PutVarint64(out, symbols.size());
-  for (std::string_view s : symbols) common::PutLengthPrefixed(out, s);
-  out->append(sets);
-}
-
-// Newest-first blocks: the metadata column of the segment holding `rows`
-// [a, b): its own symbols and the distinct sets of those rows, numbered from
-// 1 in order of first use (set 0 is the empty set); (*local)[i] = row i's
-// set id in it. Writes nothing when every row has the empty set.
-void EncodeSegmentMetadata(const HeadBlock& head, const std::vector<HeadBlock::Row>& rows, size_t a,
-                           size_t b, std::vector<uint32_t>* local, std::string* out) {
-  std::unordered_map<uint32_t, uint32_t> set_ids;  // head set -> local set
-  std::vector<uint32_t> sets;                        // head sets, by local id - 1
-  for (size_t i = a; i < b; ++i) {
-    if (rows[i].meta_set == 0) {
-      (*local)[i] = 0;
-      continue;
-    }
-    auto [it, inserted] = set_ids.try_emplace(rows[i].meta_set, static_cast<uint32_t>(sets.size() + 1));
-    if (inserted) sets.push_back(rows[i].meta_set);
-    (*local)[i] = it->second;
-  }
-  if (sets.empty()) return;
-  std::unordered_map<std::string_view, uint32_t> ids;
+  ids.reserve(2 * sets.size());
   std::vector<std::string_view> symbols;
   auto sym = [&](std::string_view s) {
     auto [it, inserted] = ids.try_emplace(s, static_cast<uint32_t>(symbols.size()));
@@ -77,6 +39,34 @@ void EncodeSegmentMetadata(const HeadBlock& head, const std::vector<HeadBlock::R
   common::PutVarint64(out, symbols.size());
   for (std::string_view s : symbols) common::PutLengthPrefixed(out, s);
   out->append(encoded);
+}
+
+// The older layout: every head set, ids as the head's (set 0 is the head's
+// empty set).
+void EncodeMetadata(const HeadBlock& head, std::string* out) {
+  std::vector<uint32_t> sets;
+  for (size_t i = 1; i < head.MetadataSetCount(); ++i) sets.push_back(static_cast<uint32_t>(i));
+  WriteMetadataColumn(head, sets, out);
+}
+
+// Newest-first blocks: the metadata column of the segment holding `rows`
+// [a, b): its own symbols and the distinct sets of those rows, numbered from
+// 1 in order of first use (set 0 is the empty set); (*local)[i] = row i's
+// set id in it. Writes nothing when every row has the empty set.
+void EncodeSegmentMetadata(const HeadBlock& head, const std::vector<HeadBlock::Row>& rows, size_t a,
+                           size_t b, std::vector<uint32_t>* local, std::string* out) {
+  std::unordered_map<uint32_t, uint32_t> set_ids;  // head set -> local set
+  std::vector<uint32_t> sets;                        // head sets, by local id - 1
+  for (size_t i = a; i < b; ++i) {
+    if (rows[i].meta_set == 0) {
+      (*local)[i] = 0;
+      continue;
+    }
+    auto [it, inserted] = set_ids.try_emplace(rows[i].meta_set, static_cast<uint32_t>(sets.size() + 1));
+    if (inserted) sets.push_back(rows[i].meta_set);
+    (*local)[i] = it->second;
+  }
+  if (!sets.empty()) WriteMetadataColumn(head, sets, out);
 }
 
 // Newest-first blocks: the first row of each segment, newest segment first
