@@ -46,6 +46,16 @@ inline void AppendLabelViews(const std::vector<Label>& metadata, std::vector<Lab
   for (const Label& l : metadata) out->push_back(LabelView{l.name, l.value});
 }
 
+// An owned copy of `e`: its line and metadata copied into *out (reusing
+// out's capacity).
+inline void AssignEntry(const EntryView& e, Entry* out) {
+  out->timestamp_ns = e.timestamp_ns;
+  out->line.assign(e.line);
+  out->metadata.clear();
+  out->metadata.reserve(e.metadata.size());
+  for (const LabelView& l : e.metadata) out->metadata.push_back(Label{std::string(l.name), std::string(l.value)});
+}
+
 // One stream of a push request: the raw label string as sent, and its entries.
 struct PushStream {
   std::string labels;

@@ -82,13 +82,7 @@ PushRequest PushRequestView::ToOwned() const {
     PushStream& os = out.streams.emplace_back();
     os.labels.assign(s.labels);
     os.entries.reserve(s.entries.size());
-    for (const EntryView& e : s.entries) {
-      Entry& oe = os.entries.emplace_back();
-      oe.timestamp_ns = e.timestamp_ns;
-      oe.line.assign(e.line);
-      oe.metadata.reserve(e.metadata.size());
-      for (const LabelView& l : e.metadata) oe.metadata.push_back(Label{std::string(l.name), std::string(l.value)});
-    }
+    for (const EntryView& e : s.entries) AssignEntry(e, &os.entries.emplace_back());
   }
   return out;
 }

@@ -145,13 +145,7 @@ ValidStream ToOwnedStream(const ValidStreamView& v) {
   out.labels_text = v.labels_text;
   out.fingerprint = v.fingerprint;
   out.entries.reserve(v.entries.size());
-  for (const EntryView& e : v.entries) {
-    Entry& o = out.entries.emplace_back();
-    o.timestamp_ns = e.timestamp_ns;
-    o.line.assign(e.line);
-    o.metadata.reserve(e.metadata.size());
-    for (const LabelView& l : e.metadata) o.metadata.push_back(common::Label{std::string(l.name), std::string(l.value)});
-  }
+  for (const EntryView& e : v.entries) common::AssignEntry(e, &out.entries.emplace_back());
   return out;
 }
 
