@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,10 +25,11 @@ using common::Result;
 
 constexpr int64_t kSec = 1'000'000'000;
 
+// Sources are scanned by the pool's threads, so the counts are atomic.
 struct Calls {
-  int sizes = 0;  // ScanEntrySizes calls that answered
-  int runs = 0;   // ScanRuns calls that answered
-  int opens = 0;
+  std::atomic<int> sizes = 0;  // ScanEntrySizes calls that answered
+  std::atomic<int> runs = 0;   // ScanRuns calls that answered
+  std::atomic<int> opens = 0;
 };
 
 // Entries [b, e) of a vector as an EntryRun; entries with equal metadata
