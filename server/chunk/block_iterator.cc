@@ -85,7 +85,7 @@ class BlockEntryIterator final : public EntryIterator {
   BlockEntryIterator(std::shared_ptr<const StreamInfo> stream, BlockDecodeFn decode,
                      int64_t from_ns, int64_t through_ns, Direction direction,
                      std::shared_ptr<const EntryFilter> filter, int64_t first_ts,
-                     const std::atomic<int64_t>* cutoff)
+                     const std::atomic<int64_t>* cutoff, const iter::PauseBound* pause)
       : stream_(std::move(stream)),
         decode_(std::move(decode)),
         from_(from_ns),
@@ -93,24 +93,30 @@ class BlockEntryIterator final : public EntryIterator {
         forward_(direction == Direction::kForward),
         filter_(std::move(filter)),
         first_ts_(first_ts),
-        cutoff_(cutoff) {}
+        cutoff_(cutoff),
+        pause_(pause) {}
 
   ~BlockEntryIterator() override { BlockPool::Instance().Put(std::move(block_)); }
 
   bool Next() override {
+    paused_ = false;
     if (!decoded_) {
-      // A block wholly beyond the cutoff is never decompressed.
+      // A block wholly beyond the cutoff is never decompressed; one beyond
+      // the pause bound not yet.
       if (BeyondCutoff(first_ts_)) {
         decoded_ = true;
         return false;
       }
+      if (Pause(first_ts_)) return false;
       if (!Decode()) return false;
     }
     while (remaining_ == 0) {
       // Backward over a partly decoded block: older entries are wanted,
-      // unless the next segment's newest entry is already past the cutoff.
+      // unless the next segment's newest entry is already past the cutoff
+      // (or, for now, the pause bound).
       if (!forward_ && std::min(window_lo_, hi_) > lo_ &&
           !BeyondCutoff(block_->timestamps[block_->first_decoded - 1])) {
+        if (Pause(block_->timestamps[block_->first_decoded - 1])) return false;
         if (!DecodeOlder()) return false;
         continue;
       }
@@ -118,8 +124,9 @@ class BlockEntryIterator final : public EntryIterator {
       BlockPool::Instance().Put(std::move(block_));
       return false;
     }
-    --remaining_;
     const size_t i = filtered_ ? matches_[pos_] : pos_;
+    if (Pause(block_->timestamps[i])) return false;
+    --remaining_;
     pos_ = forward_ ? pos_ + 1 : pos_ - 1;
     cur_.timestamp_ns = block_->timestamps[i];
     cur_.line = block_->Line(i);
@@ -131,6 +138,7 @@ class BlockEntryIterator final : public EntryIterator {
   std::string_view Labels() const override { return stream_->labels; }
   uint64_t StreamHash() const override { return stream_->hash; }
   common::Status status() const override { return status_; }
+  bool Paused() const override { return paused_; }
 
  private:
   // Decodes the block (backward: only as far as its newest segment, see
@@ -152,6 +160,13 @@ class BlockEntryIterator final : public EntryIterator {
     if (cutoff_ == nullptr) return false;
     const int64_t c = cutoff_->load(std::memory_order_acquire);
     return forward_ ? ts > c : ts < c;
+  }
+
+  // Whether to stop before an entry at `ts` (or a block or segment starting
+  // there) until the pause bound moves.
+  bool Pause(int64_t ts) {
+    paused_ = pause_ != nullptr && pause_->Beyond(ts);
+    return paused_;
   }
 
   // Backward: decodes the next older segment and sets up its entries.
@@ -226,6 +241,8 @@ class BlockEntryIterator final : public EntryIterator {
   std::vector<uint8_t> mark_;   // Select's scratch, per entry
   const int64_t first_ts_;
   const std::atomic<int64_t>* cutoff_;
+  const iter::PauseBound* pause_;
+  bool paused_ = false;
   size_t lo_ = 0, hi_ = 0;  // the entries in [from_, through_)
   size_t window_lo_ = 0;    // first entry of the current window
   size_t pos_ = 0;
@@ -241,8 +258,13 @@ class ConcatEntryIterator final : public EntryIterator {
       : children_(std::move(children)) {}
 
   bool Next() override {
+    paused_ = false;
     while (idx_ < children_.size()) {
       if (children_[idx_]->Next()) return true;
+      if (children_[idx_]->Paused()) {  // the later children come after it
+        paused_ = true;
+        return false;
+      }
       if (!children_[idx_]->status().ok()) {
         status_ = children_[idx_]->status();
         return false;
@@ -258,10 +280,12 @@ class ConcatEntryIterator final : public EntryIterator {
   std::string_view Labels() const override { return children_[idx_]->Labels(); }
   uint64_t StreamHash() const override { return children_[idx_]->StreamHash(); }
   common::Status status() const override { return status_; }
+  bool Paused() const override { return paused_; }
 
  private:
   std::vector<std::unique_ptr<EntryIterator>> children_;
   size_t idx_ = 0;
+  bool paused_ = false;
   common::Status status_;
 };
 
@@ -337,7 +361,8 @@ std::unique_ptr<EntryIterator> NewBlocksIterator(std::string labels,
                                                  std::vector<std::string> line_contains,
                                                  std::vector<common::Label> metadata_equals,
                                                  std::vector<common::Label> field_equals,
-                                                 const std::atomic<int64_t>* cutoff) {
+                                                 const std::atomic<int64_t>* cutoff,
+                                                 const iter::PauseBound* pause) {
   const bool forward = direction == Direction::kForward;
   std::erase_if(blocks, [&](const BlockSource& b) {
     return b.meta.max_ts < from_ns || b.meta.min_ts >= through_ns;
@@ -366,7 +391,7 @@ std::unique_ptr<EntryIterator> NewBlocksIterator(std::string labels,
   auto close_run = [&] {
     if (run.size() == 1) runs.push_back(std::move(run.front()));
     if (run.size() > 1) {
-      runs.push_back(iter::NewMergeEntryIterator(std::move(run), direction, std::move(run_bounds)));
+      runs.push_back(iter::NewMergeEntryIterator(std::move(run), direction, std::move(run_bounds), pause));
     }
     run.clear();
     run_bounds.clear();
@@ -381,7 +406,8 @@ std::unique_ptr<EntryIterator> NewBlocksIterator(std::string labels,
     run_bounds.push_back(forward ? b.meta.min_ts : b.meta.max_ts);
     run.push_back(std::make_unique<BlockEntryIterator>(
         stream, std::move(b.decode), from_ns, through_ns, direction,
-        std::shared_ptr<const EntryFilter>(filter), forward ? b.meta.min_ts : b.meta.max_ts, cutoff));
+        std::shared_ptr<const EntryFilter>(filter), forward ? b.meta.min_ts : b.meta.max_ts, cutoff,
+        pause));
   }
   close_run();
   if (runs.size() == 1) return std::move(runs.front());

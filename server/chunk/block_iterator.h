@@ -39,8 +39,8 @@ struct BlockSource {
 // name=value of `metadata_equals` are yielded; empty: all entries. For each
 // name=value of `field_equals` (a field a json/logfmt parser extracts, see
 // logql::ScanHints) an entry is yielded only if its line contains the value
-// or a backslash, or its metadata holds the pair. `cutoff` (optional): see
-// ChunkIteratorOptions::cutoff.
+// or a backslash, or its metadata holds the pair. `cutoff` and `pause`
+// (optional): see ChunkIteratorOptions.
 std::unique_ptr<iter::EntryIterator> NewBlocksIterator(std::string labels,
                                                        std::vector<BlockSource> blocks,
                                                        int64_t from_ns, int64_t through_ns,
@@ -48,7 +48,8 @@ std::unique_ptr<iter::EntryIterator> NewBlocksIterator(std::string labels,
                                                        std::vector<std::string> line_contains,
                                                        std::vector<common::Label> metadata_equals = {},
                                                        std::vector<common::Label> field_equals = {},
-                                                       const std::atomic<int64_t>* cutoff = nullptr);
+                                                       const std::atomic<int64_t>* cutoff = nullptr,
+                                                       const iter::PauseBound* pause = nullptr);
 
 // Indexes (ascending) of the entries in [lo, hi) of `block` whose line
 // contains every needle, appended to `*out`. Exposed for tests.

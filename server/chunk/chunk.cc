@@ -242,7 +242,7 @@ std::unique_ptr<iter::EntryIterator> Chunk::NewIterator(const ChunkIteratorOptio
   }
   return NewBlocksIterator(labels_, std::move(sources), options.from_ns, options.through_ns,
                            options.direction, options.line_contains, options.metadata_equals,
-                           options.field_equals, options.cutoff);
+                           options.field_equals, options.cutoff, options.pause);
 }
 
 }  // namespace skald::server::chunk

@@ -38,6 +38,10 @@ struct ChunkIteratorOptions {
   // newer) than *cutoff are not needed; blocks and segments wholly beyond it
   // are not decompressed and iteration ends there. Read as it moves.
   const std::atomic<int64_t>* cutoff = nullptr;
+  // Optional (a reader working through the range in slices): the iterator
+  // may pause (EntryIterator::Paused) before entries beyond *pause, leaving
+  // blocks and segments that hold only such entries undecompressed for now.
+  const iter::PauseBound* pause = nullptr;
   // Return false to skip a block unread (e.g. a needle token or a
   // `name=value` key the bloom does not contain). Empty: keep every block.
   std::function<bool(const BlockMeta&, const Bloom&)> block_filter;

@@ -4,6 +4,7 @@
 // Usage:
 //   while (it->Next()) { use(it->At(), it->Labels()); }
 //   if (!it->status().ok()) { ... }
+//   if (it->Paused()) { move the pause bound on; Next() resumes }
 // An iterator starts before its first entry; Next() advances and returns
 // false at the end or on error (then status() says which). The views in
 // At() and Labels() stay valid until the next call to Next() or until the
@@ -12,6 +13,7 @@
 // Concurrency: an iterator is used by one thread at a time.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -58,6 +60,33 @@ class EntryIterator {
   virtual uint64_t StreamHash() const = 0;
   // OK while iterating and after a clean end; the first error otherwise.
   virtual common::Status status() const = 0;
+  // True when the last Next() returned false only because every entry left
+  // lies beyond the caller's pause bound (see PauseBound); a later Next()
+  // resumes where it stopped. Iterators without a bound never pause.
+  virtual bool Paused() const { return false; }
+};
+
+// A reader that works through a range in slices shares one of these with
+// its iterators: entries beyond it (backward: older than it; forward: at or
+// newer than it) are not wanted yet. An iterator given one may stop before
+// such an entry (Next() false, Paused() true) instead of searching on, and
+// so leave a block or segment undecompressed until the bound moves past it.
+// It may also yield such an entry; the reader must check.
+class PauseBound {
+ public:
+  // Initially nothing lies beyond it.
+  explicit PauseBound(Direction d)
+      : forward_(d == Direction::kForward), bound_(forward_ ? INT64_MAX : INT64_MIN) {}
+  void Set(int64_t bound) { bound_.store(bound, std::memory_order_release); }
+  // True when an entry at `ts` lies beyond the bound.
+  bool Beyond(int64_t ts) const {
+    const int64_t b = bound_.load(std::memory_order_acquire);
+    return forward_ ? ts >= b : ts < b;
+  }
+
+ private:
+  const bool forward_;
+  std::atomic<int64_t> bound_;
 };
 
 // Iterates `entries` of one stream, which must be sorted by timestamp

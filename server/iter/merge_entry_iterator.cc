@@ -20,10 +20,11 @@ uint64_t ContentHash(const EntryRef& e) {
 class MergeEntryIterator final : public EntryIterator {
  public:
   MergeEntryIterator(std::vector<std::unique_ptr<EntryIterator>> children, Direction direction,
-                     std::vector<int64_t> bounds)
+                     std::vector<int64_t> bounds, const PauseBound* pause)
       : children_(std::move(children)),
         forward_(direction == Direction::kForward),
-        bounds_(std::move(bounds)) {
+        bounds_(std::move(bounds)),
+        pause_(pause) {
     order_.resize(children_.size());
     for (size_t i = 0; i < order_.size(); ++i) order_[i] = i;
     if (!bounds_.empty()) {
@@ -34,11 +35,26 @@ class MergeEntryIterator final : public EntryIterator {
   }
 
   bool Next() override {
+    if (paused_) {  // the bound has moved: the paused children go on
+      paused_ = false;
+      std::vector<size_t> resume;
+      resume.swap(paused_children_);
+      for (size_t c : resume) Advance(c);
+    }
     while (status_.ok()) {
       if (current_ != kNone) Advance(current_);
       current_ = kNone;
       PrimeNeeded();
-      if (heap_.empty() || !status_.ok()) return false;
+      if (!status_.ok()) return false;
+      // A paused child's entries all lie beyond the bound: an entry before
+      // them must not be yielded ahead of them.
+      if (!paused_children_.empty() &&
+          (heap_.empty() || pause_ == nullptr ||
+           pause_->Beyond(children_[heap_.front()]->At().timestamp_ns))) {
+        paused_ = true;
+        return false;
+      }
+      if (heap_.empty()) return false;
       std::pop_heap(heap_.begin(), heap_.end(), Cmp{this});
       current_ = heap_.back();
       heap_.pop_back();
@@ -51,6 +67,7 @@ class MergeEntryIterator final : public EntryIterator {
   std::string_view Labels() const override { return children_[current_]->Labels(); }
   uint64_t StreamHash() const override { return children_[current_]->StreamHash(); }
   common::Status status() const override { return status_; }
+  bool Paused() const override { return paused_; }
 
  private:
   static constexpr size_t kNone = ~size_t{0};
@@ -92,6 +109,8 @@ class MergeEntryIterator final : public EntryIterator {
     if (child.Next()) {
       heap_.push_back(i);
       std::push_heap(heap_.begin(), heap_.end(), Cmp{this});
+    } else if (child.Paused()) {
+      paused_children_.push_back(i);
     } else if (!child.status().ok() && status_.ok()) {
       status_ = child.status();
     }
@@ -119,6 +138,9 @@ class MergeEntryIterator final : public EntryIterator {
   size_t next_unprimed_ = 0;          // into order_
   std::vector<size_t> heap_;
   size_t current_ = kNone;
+  const PauseBound* pause_;             // null: children do not pause
+  std::vector<size_t> paused_children_;  // neither in the heap nor done
+  bool paused_ = false;
   common::Status status_;
   int64_t key_ts_ = 0;
   uint64_t key_stream_ = 0;
@@ -129,9 +151,10 @@ class MergeEntryIterator final : public EntryIterator {
 
 std::unique_ptr<EntryIterator> NewMergeEntryIterator(
     std::vector<std::unique_ptr<EntryIterator>> children, Direction direction,
-    std::vector<int64_t> bounds) {
+    std::vector<int64_t> bounds, const PauseBound* pause) {
   if (!bounds.empty() && bounds.size() != children.size()) bounds.clear();
-  return std::make_unique<MergeEntryIterator>(std::move(children), direction, std::move(bounds));
+  return std::make_unique<MergeEntryIterator>(std::move(children), direction, std::move(bounds),
+                                              pause);
 }
 
 }  // namespace skald::server::iter

@@ -23,8 +23,11 @@ namespace skald::server::iter {
 // `direction` (its minimum forward, its maximum backward). With bounds a
 // child is started (its first Next(), e.g. a block decode) only once the
 // merge reaches its bound, so a reader that stops early never touches it.
+// `pause`, optional: the bound the children pause at (EntryIterator::Paused).
+// While a child is paused the merge yields only entries short of the bound,
+// then pauses itself; the next Next() resumes the paused children.
 std::unique_ptr<EntryIterator> NewMergeEntryIterator(
     std::vector<std::unique_ptr<EntryIterator>> children, Direction direction,
-    std::vector<int64_t> bounds = {});
+    std::vector<int64_t> bounds = {}, const PauseBound* pause = nullptr);
 
 }  // namespace skald::server::iter

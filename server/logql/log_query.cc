@@ -195,6 +195,10 @@ Result<QueryResult> EvalLogQuery(const common::logql::LogSelectorExpr& expr,
   if (can_cut) {
     for (ScanHints& h : hints) h.cutoff = cutoff.bound();
   }
+  // Sources may pause at the end of each round's slice rather than search
+  // on into older blocks and segments (which the next round may not need).
+  iter::PauseBound pause(p.direction);
+  for (ScanHints& h : hints) h.pause = &pause;
   PipelinePool pipelines(&*stages);
   std::vector<TaskState> states(tasks.size());
   std::vector<size_t> stream_index(tasks.size());
@@ -234,6 +238,7 @@ Result<QueryResult> EvalLogQuery(const common::logql::LogSelectorExpr& expr,
     while (true) {
       if (!st.pending) {
         if (!it.Next()) {
+          if (it.Paused()) break;  // the rest lies beyond this round's bound
           out.status = it.status();
           st.done = true;
           break;
@@ -278,6 +283,7 @@ Result<QueryResult> EvalLogQuery(const common::logql::LogSelectorExpr& expr,
   while (true) {
     const int64_t bound = covered >= range ? (backward ? INT64_MIN : INT64_MAX)
                                            : (backward ? p.end_ns - covered : p.start_ns + covered);
+    pause.Set(bound);
     pool.ParallelFor(tasks.size(), [&](size_t ti) { run_task(ti, bound); });
     if (covered >= range) break;
     size_t found = 0;

@@ -53,6 +53,9 @@ struct ScanHints {
   // there. It moves toward the other end of the range while the query runs
   // (the limit-th best timestamp found so far). Null: read everything.
   const std::atomic<int64_t>* cutoff = nullptr;
+  // A reader that works through the range in slices: sources may pause
+  // before entries beyond it (iter::EntryIterator::Paused). Null: never.
+  const iter::PauseBound* pause = nullptr;
 };
 
 // Timestamps and line lengths of a run of entries (one block, or head data),

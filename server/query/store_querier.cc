@@ -189,6 +189,7 @@ class ChunkSource final : public EntrySource {
     };
     opts.line_contains = hints.line_contains;
     opts.cutoff = hints.cutoff;
+    opts.pause = hints.pause;
     opts.metadata_equals = hints.metadata_equals;
     opts.field_equals = hints.field_equals;
     opts.with_metadata = hints.need_metadata;

@@ -499,3 +499,150 @@ TEST_CASE("a backward read stops at the cutoff instead of searching older segmen
     }
   }
 }
+
+namespace {
+
+// Reads `c` with `opts` in slices: the pause bound starts at bounds[0] and
+// moves to the next bound each time the iterator pauses. Entries beyond the
+// bound in force are never yielded, and a pause comes only after every entry
+// of `whole` (the unpaused read) short of it.
+std::vector<std::pair<int64_t, std::string>> ReadInSlices(
+    const Chunk& c, ChunkIteratorOptions opts, const std::vector<int64_t>& bounds,
+    const std::vector<std::pair<int64_t, std::string>>& whole, int* pauses) {
+  skald::server::iter::PauseBound pause(opts.direction);
+  opts.pause = &pause;
+  size_t k = 0;
+  pause.Set(bounds[0]);
+  auto it = c.NewIterator(opts);
+  std::vector<std::pair<int64_t, std::string>> got;
+  *pauses = 0;
+  while (true) {
+    if (it->Next()) {
+      CHECK_FALSE(pause.Beyond(it->At().timestamp_ns));
+      got.emplace_back(it->At().timestamp_ns, std::string(it->At().line));
+      continue;
+    }
+    if (!it->Paused()) break;
+    CHECK(std::count_if(whole.begin(), whole.end(), [&](const auto& e) { return !pause.Beyond(e.first); }) ==
+          static_cast<ptrdiff_t>(got.size()));
+    ++*pauses;
+    REQUIRE(k + 1 < bounds.size());
+    pause.Set(bounds[++k]);
+  }
+  CHECK(it->status().ok());
+  return got;
+}
+
+std::shared_ptr<const Chunk> Encoded(ChunkBuilder& b) {
+  auto bytes = b.Encode();
+  REQUIRE(bytes.ok());
+  auto c = Chunk::Open(*bytes, "x");
+  REQUIRE(c.ok());
+  return std::move(c).value();
+}
+
+}  // namespace
+
+TEST_CASE("a read paused at a bound decompresses nothing beyond it and resumes where it stopped") {
+  ChunkOptions o;
+  o.block_bytes = 256 * 1024;
+  ChunkBuilder b("{app=\"api\"}", o);
+  // "rare" every 500th entry among the 2000 newest and the 2000 oldest only:
+  // a search for the next one past either end's first 2000 entries would
+  // decompress nearly everything.
+  uint64_t slice_bytes[2] = {0, 0};  // the 2000 oldest, the 2000 newest
+  for (int i = 0; i < 16000; ++i) {
+    const bool rare = i % 500 == 7 && (i < 2000 || i >= 14000);
+    std::string line = "GET /item/" + std::to_string(i) + " " + Hex32(i) + (rare ? " rare" : "");
+    if (i < 2000) slice_bytes[0] += line.size();
+    if (i >= 14000) slice_bytes[1] += line.size();
+    REQUIRE(b.Append(1000 + i, line, {}).ok());
+  }
+  auto c = Encoded(b);
+  REQUIRE(c->BlockCount() >= 3);
+  for (Direction dir : {Direction::kBackward, Direction::kForward}) {
+    const bool backward = dir == Direction::kBackward;
+    CAPTURE(backward);
+    uint64_t decompressed = 0;
+    ChunkIteratorOptions opts;
+    opts.direction = dir;
+    opts.line_contains = {"rare"};
+    opts.on_decompressed = [&](uint64_t, uint64_t n) { decompressed += n; };
+    std::vector<std::pair<int64_t, std::string>> whole;
+    {
+      auto it = c->NewIterator(opts);
+      while (it->Next()) {
+        whole.emplace_back(it->At().timestamp_ns, std::string(it->At().line));
+        // Without a pause, the 5th match is found only deep in the chunk.
+        if (whole.size() == 5) CHECK(decompressed > c->LineBytes() / 2);
+      }
+    }
+    REQUIRE(whole.size() == 8);
+    // Slices of 2000 entries from the end the read starts at.
+    std::vector<int64_t> bounds;
+    for (int k = 1; k <= 8; ++k) bounds.push_back(backward ? 1000 + 16000 - 2000 * k : 1000 + 2000 * k);
+    bounds.back() = backward ? INT64_MIN : INT64_MAX;
+    // The first slice alone decompresses its entries and at most one
+    // segment (backward) or block (forward) more.
+    {
+      skald::server::iter::PauseBound pause(dir);
+      pause.Set(bounds[0]);
+      ChunkIteratorOptions first = opts;
+      first.pause = &pause;
+      decompressed = 0;
+      auto it = c->NewIterator(first);
+      size_t n = 0;
+      while (it->Next()) ++n;
+      CHECK(it->Paused());
+      CHECK(it->status().ok());
+      CHECK(n == 4);  // i = 15507 ... 14007 backward, 7 ... 1507 forward
+      if (backward) CHECK(decompressed < slice_bytes[1] + kMaxSegmentBytes);
+      else CHECK(decompressed < c->LineBytes() / 2);
+    }
+    decompressed = 0;
+    int pauses = 0;
+    CHECK(ReadInSlices(*c, opts, bounds, whole, &pauses) == whole);
+    CHECK(pauses == 7);
+    // Every line byte decompressed once, none twice, across the pauses.
+    if (backward) CHECK(decompressed == c->LineBytes());
+  }
+}
+
+TEST_CASE("paused reads over blocks that overlap in time merge to the unpaused order") {
+  ChunkOptions o;
+  o.block_bytes = 64 * 1024;
+  ChunkBuilder b("{app=\"api\"}", o);
+  // Even timestamps first, then late odd ones at both ends only: the late
+  // block overlaps the early ones and is merged with them, and pauses in its
+  // gap while they still have entries short of the bound.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int i = 0; i < 6000; ++i) {
+      if (pass == 1 && i >= 500 && i < 5500) continue;
+      const int64_t ts = 1000 + 2 * i + pass;
+      std::string line = "GET /item/" + std::to_string(ts) + (i % 40 == 3 ? " rare " : " ") + Hex32(i);
+      REQUIRE(b.Append(ts, line, {}).ok());
+    }
+  }
+  auto c = Encoded(b);
+  REQUIRE(c->BlockCount() >= 6);
+  for (Direction dir : {Direction::kBackward, Direction::kForward}) {
+    const bool backward = dir == Direction::kBackward;
+    CAPTURE(backward);
+    for (bool filtered : {false, true}) {
+      CAPTURE(filtered);
+      ChunkIteratorOptions opts;
+      opts.direction = dir;
+      if (filtered) opts.line_contains = {"rare"};
+      auto it = c->NewIterator(opts);
+      std::vector<std::pair<int64_t, std::string>> whole;
+      while (it->Next()) whole.emplace_back(it->At().timestamp_ns, std::string(it->At().line));
+      REQUIRE(whole.size() == (filtered ? 175u : 7000u));
+      std::vector<int64_t> bounds;
+      for (int k = 1; k <= 12; ++k) bounds.push_back(backward ? 13000 - 1000 * k : 1000 + 1000 * k);
+      bounds.back() = backward ? INT64_MIN : INT64_MAX;
+      int pauses = 0;
+      CHECK(ReadInSlices(*c, opts, bounds, whole, &pauses) == whole);
+      CHECK(pauses == 11);
+    }
+  }
+}

@@ -144,3 +144,61 @@ TEST_CASE("merge with bounds starts a child only when the merge reaches its boun
     CHECK(rest == want);
   }
 }
+
+namespace {
+// A vector iterator that pauses before entries beyond `pause`.
+class Pausing final : public EntryIterator {
+ public:
+  Pausing(std::vector<Entry> es, Direction d, const PauseBound* pause)
+      : in_(NewVectorEntryIterator("{a=\"1\"}", std::move(es), d)), pause_(pause) {}
+  bool Next() override {
+    paused_ = false;
+    if (!held_ && !in_->Next()) return false;
+    held_ = true;
+    if (pause_->Beyond(in_->At().timestamp_ns)) {
+      paused_ = true;
+      return false;
+    }
+    held_ = false;
+    return true;
+  }
+  const EntryRef& At() const override { return in_->At(); }
+  std::string_view Labels() const override { return in_->Labels(); }
+  uint64_t StreamHash() const override { return in_->StreamHash(); }
+  Status status() const override { return in_->status(); }
+  bool Paused() const override { return paused_; }
+
+ private:
+  std::unique_ptr<EntryIterator> in_;
+  const PauseBound* pause_;
+  bool held_ = false;  // in_->At() is read but not yielded
+  bool paused_ = false;
+};
+}  // namespace
+
+TEST_CASE("merge with a paused child yields only entries short of the bound, then pauses") {
+  for (auto d : {Direction::kForward, Direction::kBackward}) {
+    const bool fwd = d == Direction::kForward;
+    CAPTURE(fwd);
+    PauseBound pause(d);
+    pause.Set(30);  // forward: < 30 wanted; backward: >= 30
+    std::vector<std::unique_ptr<EntryIterator>> v;
+    v.push_back(std::make_unique<Pausing>(std::vector<Entry>{{10, "a", {}}, {20, "b", {}}, {40, "c", {}}, {50, "d", {}}},
+                                          d, &pause));
+    // A child that does not pause: its entries beyond the bound come out
+    // only after the paused child resumes, in order.
+    v.push_back(NewVectorEntryIterator("{a=\"1\"}", {{15, "x", {}}, {35, "y", {}}, {45, "z", {}}}, d));
+    auto m = NewMergeEntryIterator(std::move(v), d, {}, &pause);
+    std::vector<int64_t> got;
+    while (m->Next()) got.push_back(m->At().timestamp_ns);
+    CHECK(m->Paused());
+    CHECK(got == (fwd ? std::vector<int64_t>{10, 15, 20} : std::vector<int64_t>{50, 45, 40, 35}));
+    pause.Set(fwd ? INT64_MAX : INT64_MIN);
+    while (m->Next()) got.push_back(m->At().timestamp_ns);
+    CHECK_FALSE(m->Paused());
+    CHECK(m->status().ok());
+    std::vector<int64_t> want{10, 15, 20, 35, 40, 45, 50};
+    if (!fwd) std::reverse(want.begin(), want.end());
+    CHECK(got == want);
+  }
+}
