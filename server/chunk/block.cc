@@ -370,6 +370,23 @@ struct SegmentStream {
   size_t out_pos = 0;  // of the block's `lines`
 };
 
+void LineBuffer::ResizeUninitialized(size_t n) {
+  if (n > capacity_) {
+    const size_t cap = std::max(n, capacity_ + capacity_ / 2);
+    auto bigger = std::make_unique_for_overwrite<char[]>(cap);
+    if (size_ > 0) std::memcpy(bigger.get(), data_.get(), size_);
+    data_ = std::move(bigger);
+    capacity_ = cap;
+  }
+  size_ = n;
+}
+
+void LineBuffer::append(std::string_view s) {
+  const size_t at = size_;
+  ResizeUninitialized(size_ + s.size());
+  if (!s.empty()) std::memcpy(data_.get() + at, s.data(), s.size());
+}
+
 DecodedBlock::DecodedBlock() = default;
 DecodedBlock::~DecodedBlock() = default;
 DecodedBlock::DecodedBlock(DecodedBlock&&) noexcept = default;
@@ -456,6 +473,12 @@ std::string_view StoredLines(std::string_view bytes, const Header& h) {
   return bytes.substr(kBlockHeaderBytes + size_t{h.stored[0]}, h.stored[1]);
 }
 
+// The whole lines column into out->lines (ParseBlock has bounded its size).
+Status DecompressLines(const Header& h, std::string_view stored, std::string_view where, DecodedBlock* out) {
+  out->lines.ResizeUninitialized(h.raw[1]);
+  return DecompressColumnTo(h.codec, stored, h.raw[1], out->lines.data(), where);
+}
+
 }  // namespace
 
 // DecodeBlock once the header is parsed and the checksum verified.
@@ -464,7 +487,7 @@ static Status DecodeWhole(std::string_view bytes, const Header& h, std::string_v
   out->first_decoded = 0;
   if ((h.flags & kBlockFlagNewestFirst) != 0) {
     SKALD_RETURN_IF_ERROR(DecodeSegmentedHead(bytes, h, where, out));
-    SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, StoredLines(bytes, h), h.raw[1], &out->lines, where));
+    SKALD_RETURN_IF_ERROR(DecompressLines(h, StoredLines(bytes, h), where, out));
     for (size_t k = 0; k < out->segments.size(); ++k) {
       SKALD_RETURN_IF_ERROR(FinishSegment(k, where, with_metadata, out));
     }
@@ -476,10 +499,10 @@ static Status DecodeWhole(std::string_view bytes, const Header& h, std::string_v
   std::string_view stored_lines = cols.substr(h.stored[0], h.stored[1]);
   std::string_view stored_meta = cols.substr(h.stored[0] + size_t{h.stored[1]}, h.stored[2]);
   thread_local std::string entries_buf;
-  SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_lines, h.raw[1], &out->lines, where));
+  SKALD_RETURN_IF_ERROR(DecompressLines(h, stored_lines, where, out));
   if (with_metadata) {
     std::string_view prefix;
-    if ((h.flags & kBlockFlagMetadataLinesPrefix) != 0) prefix = out->lines;
+    if ((h.flags & kBlockFlagMetadataLinesPrefix) != 0) prefix = out->lines.view();
     SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, stored_meta, h.raw[2], &out->meta_column, where, prefix));
     SKALD_RETURN_IF_ERROR(DecodeMetadata(where, out));
   } else {
@@ -538,7 +561,7 @@ Status DecodeBlockNewest(std::string_view bytes, std::string_view where, Decoded
   if (st.dctx != nullptr && !ZSTD_isError(r)) r = ZSTD_DCtx_setParameter(st.dctx, ZSTD_d_stableOutBuffer, 1);
   if (out->segments.size() == 1 || st.dctx == nullptr || ZSTD_isError(r)) {
     // Nothing to leave out, or no streaming decoder here: the whole block.
-    SKALD_RETURN_IF_ERROR(DecompressColumn(h.codec, StoredLines(bytes, h), h.raw[1], &out->lines, where));
+    SKALD_RETURN_IF_ERROR(DecompressLines(h, StoredLines(bytes, h), where, out));
     for (size_t k = 0; k < out->segments.size(); ++k) {
       SKALD_RETURN_IF_ERROR(FinishSegment(k, where, with_metadata, out));
     }
@@ -550,7 +573,7 @@ Status DecodeBlockNewest(std::string_view bytes, std::string_view where, Decoded
   st.next = 0;
   st.in_pos = 0;
   st.out_pos = 0;
-  out->lines.resize(h.raw[1]);
+  out->lines.ResizeUninitialized(h.raw[1]);
   out->first_decoded = out->size();
   return DecodeOlderSegment(out);
 }

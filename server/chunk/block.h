@@ -49,6 +49,30 @@ struct BlockSegment {
 
 struct SegmentStream;  // block.cc: the zstd stream of a partly decoded block
 
+// The decompressed lines of a block: a byte buffer that grows without
+// zero-filling (a decompressor writes every byte it exposes, and a backward
+// read may write only the newest part: the rest is never touched, not even
+// paged in) and keeps its capacity across blocks.
+class LineBuffer {
+ public:
+  const char* data() const { return data_.get(); }
+  char* data() { return data_.get(); }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  size_t capacity() const { return capacity_; }
+  std::string_view view() const { return {data_.get(), size_}; }
+  void clear() { size_ = 0; }
+  // Sets the size to `n`. Bytes past the old size are uninitialized until
+  // written; earlier ones are kept.
+  void ResizeUninitialized(size_t n);
+  void append(std::string_view s);
+
+ private:
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+};
+
 struct DecodedBlock {
   DecodedBlock();
   ~DecodedBlock();
@@ -62,7 +86,7 @@ struct DecodedBlock {
   std::vector<uint32_t> line_pos;      // per entry, where its line starts in `lines`
   // The decompressed lines column: every line back to back, or (newest-first
   // blocks) segments of lines, each followed by its metadata column.
-  std::string lines;
+  LineBuffer lines;
   std::vector<uint32_t> meta_ids;      // per entry, index of its metadata set
   // Runs of entries whose lines lie back to back in `lines`, ascending:
   // run k is entries [runs[k], runs[k+1]). One run unless newest-first.
@@ -99,7 +123,7 @@ struct DecodedBlock {
   // (offset, length) in them, every set's (name, value) symbol pairs back to
   // back, where each set starts in them ([0] is the empty set), and the sets
   // built so far.
-  std::string_view MetaText() const { return meta_in_lines ? std::string_view(lines) : meta_column; }
+  std::string_view MetaText() const { return meta_in_lines ? lines.view() : meta_column; }
   std::string meta_column;
   bool meta_in_lines = false;
   std::vector<std::pair<uint32_t, uint32_t>> meta_symbols;

@@ -1,5 +1,7 @@
 #include "server/chunk/codec.h"
 
+#include <cstring>
+
 #include <snappy.h>
 #include <zstd.h>
 
@@ -108,10 +110,18 @@ common::Status DecompressColumn(Codec codec, std::string_view in, size_t raw_siz
     return common::Status::Corruption("column raw size over limit", where);
   }
   out->resize(raw_size);
+  return DecompressColumnTo(codec, in, raw_size, out->data(), where, prefix);
+}
+
+common::Status DecompressColumnTo(Codec codec, std::string_view in, size_t raw_size, char* out,
+                                  std::string_view where, std::string_view prefix) {
+  if (raw_size > kMaxColumnRawBytes) {
+    return common::Status::Corruption("column raw size over limit", where);
+  }
   switch (codec) {
     case Codec::kNone:
       if (in.size() != raw_size) return common::Status::Corruption("column size mismatch", where);
-      if (raw_size > 0) out->assign(in);
+      if (raw_size > 0) std::memcpy(out, in.data(), raw_size);
       return common::Status::OK();
     case Codec::kZstd: {
       ZSTD_DCtx* dctx = Contexts().dctx;
@@ -119,7 +129,7 @@ common::Status DecompressColumn(Codec codec, std::string_view in, size_t raw_siz
         size_t r = ZSTD_DCtx_refPrefix(dctx, prefix.data(), prefix.size());
         if (ZSTD_isError(r)) return common::Status::Corruption("zstd column prefix", where);
       }
-      size_t n = ZSTD_decompressDCtx(dctx, out->data(), raw_size, in.data(), in.size());
+      size_t n = ZSTD_decompressDCtx(dctx, out, raw_size, in.data(), in.size());
       if (!prefix.empty()) ZSTD_DCtx_reset(dctx, ZSTD_reset_session_and_parameters);
       if (ZSTD_isError(n) || n != raw_size) {
         return common::Status::Corruption("zstd column does not decompress", where);
@@ -129,7 +139,7 @@ common::Status DecompressColumn(Codec codec, std::string_view in, size_t raw_siz
     case Codec::kSnappy: {
       size_t len = 0;
       if (!snappy::GetUncompressedLength(in.data(), in.size(), &len) || len != raw_size ||
-          !snappy::RawUncompress(in.data(), in.size(), out->data())) {
+          !snappy::RawUncompress(in.data(), in.size(), out)) {
         return common::Status::Corruption("snappy column does not decompress", where);
       }
       return common::Status::OK();

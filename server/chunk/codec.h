@@ -28,6 +28,9 @@ common::Status CompressColumn(Codec codec, int level, std::string_view in, std::
 common::Status DecompressColumn(Codec codec, std::string_view in, size_t raw_size,
                                 std::string* out, std::string_view where,
                                 std::string_view prefix = {});
+// The same into `out`, which must have room for `raw_size` bytes.
+common::Status DecompressColumnTo(Codec codec, std::string_view in, size_t raw_size, char* out,
+                                  std::string_view where, std::string_view prefix = {});
 
 // One segment of a newest-first lines column: its lines, then its metadata.
 struct SegmentParts {

@@ -646,3 +646,25 @@ TEST_CASE("paused reads over blocks that overlap in time merge to the unpaused o
     }
   }
 }
+
+TEST_CASE("a LineBuffer keeps its bytes and capacity when it grows and shrinks") {
+  LineBuffer b;
+  CHECK(b.empty());
+  std::string want;
+  for (int i = 0; i < 1000; ++i) {
+    const std::string s = "line " + std::to_string(i) + ";";
+    b.append(s);
+    want += s;
+  }
+  CHECK(b.view() == want);
+  const size_t cap = b.capacity();
+  CHECK(cap >= want.size());
+  b.ResizeUninitialized(10);
+  CHECK(b.view() == want.substr(0, 10));
+  b.ResizeUninitialized(want.size());  // within capacity: no reallocation
+  CHECK(b.capacity() == cap);
+  CHECK(b.view().substr(0, 10) == want.substr(0, 10));
+  b.clear();
+  CHECK(b.size() == 0);
+  CHECK(b.capacity() == cap);
+}

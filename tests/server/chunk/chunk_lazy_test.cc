@@ -69,7 +69,7 @@ DecodedBlock BlockOf(const std::vector<std::string>& lines) {
   for (const auto& l : lines) {
     b.timestamps.push_back(static_cast<int64_t>(b.timestamps.size()));
     b.line_pos.push_back(static_cast<uint32_t>(b.lines.size()));
-    b.lines += l;
+    b.lines.append(l);
     b.line_offsets.push_back(static_cast<uint32_t>(b.lines.size()));
     b.meta_ids.push_back(0);
   }

@@ -259,7 +259,7 @@ TEST_CASE("decoded block exposes contiguous lines for memmem") {
   DecodedBlock d;
   REQUIRE(c->DecodeBlock(0, &d).ok());
   REQUIRE(d.size() == 20);
-  size_t pos = d.lines.find("request 7\"");
+  size_t pos = d.lines.view().find("request 7\"");
   REQUIRE(pos != std::string::npos);
   size_t i = d.EntryAtLineOffset(pos);
   CHECK(d.timestamps[i] == 1070);
