@@ -105,6 +105,7 @@ Status Agent::Start() {
       auto cl = std::make_unique<client::Client>(
           c, [this](const std::vector<client::AckRef>& acks) { OnAcks(acks); }, &metrics_, clock_);
       SKALD_RETURN_IF_ERROR(cl->Init());
+      cl->SetLineRecycler(&line_recycler_);
       clients_.push_back(std::move(cl));
     }
   }
@@ -319,8 +320,11 @@ void Agent::ReaderLoop() {
       std::lock_guard<std::mutex> lock(stop_mu_);
       if (stopping_) break;
     }
-    const bool busy = any;  // the previous loop read data
+    // The previous loop read data, or stopped at the unacked cap (then
+    // most files were not read and are not at their end).
+    const bool busy = any || hit_cap_;
     any = false;
+    hit_cap_ = false;
     std::vector<std::string> replaced;
     for (auto& [path, f] : files_) {
       if (!rotated_.empty() && Blocked(path)) continue;
@@ -389,8 +393,9 @@ bool Agent::ReadPass(File* f, bool finishing) {
   {
     std::lock_guard<std::mutex> lock(ack_mu_);
     backpressure = inflight_bytes_ > kMaxUnackedBytes;
-    if (backpressure) reader_paused_ = true;  // OnAcks wakes us below the cap
+    if (backpressure) reader_paused_ = true;  // OnAcks wakes us at kReaderResumeBytes
   }
+  hit_cap_ |= backpressure;
   // A finishing pass reads even at the cap (its file is closed after it).
   if (!backpressure || finishing) {
     if (f->tf->Truncated()) {
@@ -398,7 +403,8 @@ bool Agent::ReadPass(File* f, bool finishing) {
       f->pipe->Flush(clock_->MonotonicNanos(), true, &out);
       f->tf->Reset();
     }
-    auto r = f->tf->ReadLines(kMaxReadPerPass, &lines);
+    if (spare_lines_.size() < kMinSpareLines) line_recycler_.Take(&spare_lines_);
+    auto r = f->tf->ReadLines(kMaxReadPerPass, &lines, &spare_lines_);
     if (!r.ok()) {
       spdlog::warn("read failed: path={} err={}", f->path, r.status().message());
     } else {
@@ -552,7 +558,7 @@ void Agent::OnAcks(const std::vector<client::AckRef>& acks) {
   {
     std::lock_guard<std::mutex> lock(ack_mu_);
     ApplyAcks(acks);
-    if (reader_paused_ && inflight_bytes_ <= kMaxUnackedBytes) {
+    if (reader_paused_ && inflight_bytes_ <= kReaderResumeBytes) {
       reader_paused_ = false;
       wake = true;
     }

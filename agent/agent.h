@@ -52,6 +52,13 @@ namespace skald::agent {
 // agent's RSS; it must hold a few batches (batchsize, 1 MiB of lines by
 // default) so the next batch is ready when a push returns.
 inline constexpr uint64_t kMaxUnackedBytes = 6ull << 20;
+// A reader paused at kMaxUnackedBytes is woken once acknowledgements bring
+// the unacknowledged bytes down to this low-water mark, not on every
+// acknowledgement below the cap: each wake-up then reads about half the
+// window (a few batches) in one go instead of one batch, and the pass over
+// every file that ends at the cap again happens half as often. Half the cap
+// still leaves a batch in flight and the next one queued when it wakes.
+inline constexpr uint64_t kReaderResumeBytes = kMaxUnackedBytes / 2;
 // Per-entry memory besides the line buffer while queued or batched: the
 // client queue slot, protobuf entry and timestamp, in-flight record, malloc
 // headers.
@@ -60,6 +67,9 @@ inline constexpr uint64_t kQueuedEntryOverheadBytes = 160;
 // the others. A pass's lines are in memory before they count against
 // kMaxUnackedBytes, so this is also how far a pass can overshoot the cap.
 inline constexpr size_t kMaxReadPerPass = 256u << 10;
+// Below this many spare line buffers the reader takes what the clients
+// handed back (one lock per refill, not per pass): about a pass's lines.
+inline constexpr size_t kMinSpareLines = 1024;
 // How long a rotated-away file is kept open to drain it.
 inline constexpr int64_t kMaxRotatedOpenNanos = 60'000'000'000;
 // While the reader is busy catching up, how often a file at its end is
@@ -133,6 +143,9 @@ class Agent {
   common::Clock* const clock_;
   common::MetricsRegistry metrics_;
   tail::Positions positions_;
+  // Line buffers of pushed batches, handed back by the clients for the
+  // reader to read new lines into (declared before clients_: outlives them).
+  client::LineRecycler line_recycler_;
   std::vector<std::unique_ptr<client::Client>> clients_;
   std::vector<Target> targets_;
   common::http::Router router_;
@@ -148,6 +161,9 @@ class Agent {
   // ReadPass scratch (cleared, not freed, between passes).
   std::vector<tail::Line> scratch_lines_;
   std::vector<pipeline::PipelineEntry> scratch_out_;
+  // Recycled line buffers the reader reads into (refilled from
+  // line_recycler_ when fewer than kMinSpareLines are left).
+  std::vector<std::string> spare_lines_;
 
   // One dispatched entry awaiting acknowledgements.
   struct Inflight {
@@ -162,8 +178,13 @@ class Agent {
   // file's oldest unacknowledged offset.
   std::map<uint64_t, std::deque<Inflight>> inflight_;  // guarded by ack_mu_
   uint64_t inflight_bytes_ = 0;                         // guarded by ack_mu_
-  // The reader skipped a file at the cap and waits to be woken by acks.
+  // The reader skipped a file at the cap and waits to be woken by acks
+  // (once inflight_bytes_ is down to kReaderResumeBytes).
   bool reader_paused_ = false;  // guarded by ack_mu_
+  // A pass of the current reader loop found reading paused at the cap
+  // (reader thread only): the loop counts as busy, so files are not each
+  // stat'ed for rotation on every wake-up while acks catch up.
+  bool hit_cap_ = false;
 
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

@@ -182,6 +182,15 @@ void Client::RunTenant(Tenant* t) {
   // Promtail checks batch age every batchwait/10, at least every 10ms.
   const int64_t tick_ns = std::max<int64_t>(config_.batchwait_ns / 10, 10'000'000);
   std::deque<ClientEntry> in;
+  std::vector<std::string> used_lines;  // a pushed batch's line buffers, for the recycler
+  auto send = [&] {
+    SendBatch(t, &batch);
+    if (recycler_ != nullptr) {
+      batch.TakeLines(&used_lines);
+      recycler_->Give(&used_lines);
+    }
+    batch.Reset(clock_->MonotonicNanos());
+  };
   while (true) {
     bool stop = false;
     {
@@ -210,8 +219,7 @@ void Client::RunTenant(Tenant* t) {
       }
       if (!batch.empty() &&
           batch.bytes() + e.entry.line.size() > static_cast<size_t>(config_.batchsize_bytes)) {
-        SendBatch(t, &batch);
-        batch.Reset(clock_->MonotonicNanos());
+        send();
       }
       if (batch.empty()) batch.Reset(clock_->MonotonicNanos());
       batch.Add(current, std::move(e.entry), e.ack);
@@ -220,8 +228,7 @@ void Client::RunTenant(Tenant* t) {
     current = nullptr;  // a call's runs never span two queue swaps
     if (!batch.empty() &&
         (stop || clock_->MonotonicNanos() - batch.created_ns() >= config_.batchwait_ns)) {
-      SendBatch(t, &batch);
-      batch.Reset(clock_->MonotonicNanos());
+      send();
     }
     if (stop) {
       std::lock_guard<std::mutex> lock(t->mu);

@@ -83,16 +83,21 @@ bool TailedFile::Replaced() const {
 }
 
 void TailedFile::EmitLine(std::string_view text, uint64_t start, uint64_t end,
-                          std::vector<Line>* out) {
+                          std::vector<Line>* out, std::vector<std::string>* spare) {
   if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
   Line& l = out->emplace_back();
+  if (spare != nullptr && !spare->empty()) {
+    l.text = std::move(spare->back());
+    spare->pop_back();
+  }
   l.text.reserve(text.size() + kLineSparePadding);
   l.text.assign(text);
   l.start = start;
   l.end = end;
 }
 
-Result<size_t> TailedFile::ReadLines(size_t max_bytes, std::vector<Line>* out) {
+Result<size_t> TailedFile::ReadLines(size_t max_bytes, std::vector<Line>* out,
+                                     std::vector<std::string>* spare) {
   size_t total = 0;
   // One read buffer per thread (the agent reads every file from one thread),
   // not one per call: a fresh 256 KiB buffer per call costs a large malloc
@@ -118,17 +123,17 @@ Result<size_t> TailedFile::ReadLines(size_t max_bytes, std::vector<Line>* out) {
         partial_.append(data.substr(0, room));
         data.remove_prefix(room);
         uint64_t end = offset_ + partial_.size();
-        EmitLine(partial_, offset_, end, out);
+        EmitLine(partial_, offset_, end, out, spare);
         offset_ = end;
         partial_.clear();
         continue;
       }
       uint64_t end = offset_ + partial_.size() + nl + 1;
       if (partial_.empty()) {
-        EmitLine(data.substr(0, nl), offset_, end, out);
+        EmitLine(data.substr(0, nl), offset_, end, out, spare);
       } else {
         partial_.append(data.substr(0, nl));
-        EmitLine(partial_, offset_, end, out);
+        EmitLine(partial_, offset_, end, out, spare);
         partial_.clear();
       }
       offset_ = end;

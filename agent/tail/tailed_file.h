@@ -45,8 +45,11 @@ class TailedFile {
   TailedFile& operator=(const TailedFile&) = delete;
 
   // Reads up to `max_bytes` and appends complete lines to `out`. Returns the
-  // number of bytes read (0 at EOF). IOError on read failure.
-  common::Result<size_t> ReadLines(size_t max_bytes, std::vector<Line>* out);
+  // number of bytes read (0 at EOF). IOError on read failure. When `spare`
+  // is given, lines are read into its strings (taken from the back; their
+  // capacity is reused, grown when too small) before new ones are allocated.
+  common::Result<size_t> ReadLines(size_t max_bytes, std::vector<Line>* out,
+                                   std::vector<std::string>* spare = nullptr);
   // Appends the partial last line, if any, as a line (the file is finished).
   void TakePartial(std::vector<Line>* out);
 
@@ -74,7 +77,8 @@ class TailedFile {
  private:
   TailedFile(std::string path, int fd, dev_t dev, ino_t ino);
   void UpdateFingerprint();
-  void EmitLine(std::string_view text, uint64_t start, uint64_t end, std::vector<Line>* out);
+  void EmitLine(std::string_view text, uint64_t start, uint64_t end, std::vector<Line>* out,
+                std::vector<std::string>* spare = nullptr);
 
   const std::string path_;
   int fd_;

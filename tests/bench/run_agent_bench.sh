@@ -14,7 +14,10 @@
 #        generating one; [lines] must then match it), KEEP=1 (keep the work
 #        directory), PERF=1 (record the agent with perf into $WORK/perf.data),
 #        SINK=1 (push to tests/bench/ack_sink.py, which acknowledges without
-#        decoding, instead of skald: the agent's own ceiling, not ingestion).
+#        decoding, instead of skald: the agent's own ceiling, not ingestion),
+#        STRACE=1 (count the agent's syscalls (all threads) for STRACE_SECS, default
+#        5, from 3 s after its start into $WORK/strace.txt; slows the agent, so
+#        that run's CPU figures are not comparable).
 # Not a test: nothing asserts a figure. Loopback only; bounded by the corpus.
 set -euo pipefail
 LINES=${1:-2000000}
@@ -99,6 +102,11 @@ if [[ ${PERF:-0} == 1 ]]; then
   perf record -g -F 499 -p "$APID" -o "$WORK/perf.data" > "$WORK/perf.log" 2>&1 &
   PERF_PID=$!
 fi
+if [[ ${STRACE:-0} == 1 ]]; then
+  ( sleep 3; timeout -s INT "${STRACE_SECS:-5}" strace -c -f -p "$APID" -o "$WORK/strace.txt" \
+      > /dev/null 2>&1 ) &
+  STRACE_PID=$!
+fi
 while :; do
   kill -0 "$APID" 2>/dev/null || { echo "agent exited"; cat "$WORK/agent.log"; exit 1; }
   n=$(sent)
@@ -106,6 +114,7 @@ while :; do
   sleep 0.1
 done
 T_END=$(date +%s.%N)
+if [[ -n ${STRACE_PID:-} ]]; then wait "$STRACE_PID" || true; echo "syscalls: $WORK/strace.txt"; fi
 if [[ -n ${PERF_PID:-} ]]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; fi
 TICKS=$(awk '{print $14 + $15}' "/proc/$APID/stat")
 # Per-thread CPU (threads are named: agent-reader, agent-push, ...).
