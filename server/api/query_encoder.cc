@@ -1,6 +1,7 @@
 #include "server/api/query_encoder.h"
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 
 #include "common/json_writer.h"
@@ -30,7 +31,7 @@ void WriteLabelObject(JsonWriter& w, const std::vector<Label>& pairs) {
 }
 
 struct Group {
-  Labels labels;
+  const Labels* labels;  // owned by one of `lines` (its LabelsResult)
   std::vector<const LogLine*> lines;
 };
 
@@ -49,7 +50,7 @@ std::vector<Group> GroupLines(const std::vector<LogLine>& lines, bool categorize
     const Labels& key = OutputLabels(l, categorize);
     std::string text = key.ToString();
     auto it = groups.find(text);
-    if (it == groups.end()) it = groups.emplace(text, Group{key, {}}).first;
+    if (it == groups.end()) it = groups.emplace(std::move(text), Group{&key, {}}).first;
     it->second.lines.push_back(&l);
     by_result.emplace(l.labels.get(), &it->second);
   }
@@ -63,10 +64,12 @@ void WriteStreams(JsonWriter& w, const std::vector<LogLine>& lines, bool categor
   w.BeginArray();
   for (const auto& g : GroupLines(lines, categorize)) {
     w.BeginObject().Key("stream");
-    WriteLabelObject(w, g.labels.pairs());
+    WriteLabelObject(w, g.labels->pairs());
     w.Key("values").BeginArray();
     for (const LogLine* l : g.lines) {
-      w.BeginArray().String(std::to_string(l->timestamp_ns)).String(l->line);
+      char ts[24];
+      const auto r = std::to_chars(ts, ts + sizeof(ts), l->timestamp_ns);
+      w.BeginArray().String(std::string_view(ts, static_cast<size_t>(r.ptr - ts))).String(l->line);
       if (categorize) {
         w.BeginObject();
         if (l->labels && !l->labels->metadata.empty()) {
