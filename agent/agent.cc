@@ -393,7 +393,7 @@ bool Agent::ReadPass(File* f, bool finishing) {
   {
     std::lock_guard<std::mutex> lock(ack_mu_);
     backpressure = inflight_bytes_ > kMaxUnackedBytes;
-    if (backpressure) reader_paused_ = true;  // OnAcks wakes us at kReaderResumeBytes
+    if (backpressure) reader_paused_ = true;  // OnAcks wakes us below the cap
   }
   hit_cap_ |= backpressure;
   // A finishing pass reads even at the cap (its file is closed after it).
@@ -558,7 +558,7 @@ void Agent::OnAcks(const std::vector<client::AckRef>& acks) {
   {
     std::lock_guard<std::mutex> lock(ack_mu_);
     ApplyAcks(acks);
-    if (reader_paused_ && inflight_bytes_ <= kReaderResumeBytes) {
+    if (reader_paused_ && inflight_bytes_ <= kMaxUnackedBytes) {
       reader_paused_ = false;
       wake = true;
     }

@@ -52,13 +52,6 @@ namespace skald::agent {
 // agent's RSS; it must hold a few batches (batchsize, 1 MiB of lines by
 // default) so the next batch is ready when a push returns.
 inline constexpr uint64_t kMaxUnackedBytes = 6ull << 20;
-// A reader paused at kMaxUnackedBytes is woken once acknowledgements bring
-// the unacknowledged bytes down to this low-water mark, not on every
-// acknowledgement below the cap: each wake-up then reads about half the
-// window (a few batches) in one go instead of one batch, and the pass over
-// every file that ends at the cap again happens half as often. Half the cap
-// still leaves a batch in flight and the next one queued when it wakes.
-inline constexpr uint64_t kReaderResumeBytes = kMaxUnackedBytes / 2;
 // Per-entry memory besides the line buffer while queued or batched: the
 // client queue slot, protobuf entry and timestamp, in-flight record, malloc
 // headers.
@@ -178,8 +171,10 @@ class Agent {
   // file's oldest unacknowledged offset.
   std::map<uint64_t, std::deque<Inflight>> inflight_;  // guarded by ack_mu_
   uint64_t inflight_bytes_ = 0;                         // guarded by ack_mu_
-  // The reader skipped a file at the cap and waits to be woken by acks
-  // (once inflight_bytes_ is down to kReaderResumeBytes).
+  // The reader skipped a file at the cap and waits to be woken by acks.
+  // It is woken as soon as acks bring inflight_bytes_ back under the cap: a
+  // lower low-water mark was tried and stalls (entries in a sender's
+  // not-yet-full batch count too, and are only sent after batchwait).
   bool reader_paused_ = false;  // guarded by ack_mu_
   // A pass of the current reader loop found reading paused at the cap
   // (reader thread only): the loop counts as busy, so files are not each

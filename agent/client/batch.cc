@@ -78,11 +78,14 @@ class StringAppendSink : public snappy::Sink {
 }  // namespace
 
 std::string Batch::Encode() {
-  raw_.clear();
-  msg_->AppendToString(&raw_);
+  // Serialized into raw_'s reused bytes: AppendToString would resize (and
+  // zero-fill) the buffer from empty for every batch.
+  const size_t size = msg_->ByteSizeLong();
+  if (raw_.size() < size) raw_.resize(size);
+  msg_->SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(raw_.data()));
   std::string out;
-  out.reserve(snappy::MaxCompressedLength(raw_.size()));
-  snappy::ByteArraySource source(raw_.data(), raw_.size());
+  out.reserve(snappy::MaxCompressedLength(size));
+  snappy::ByteArraySource source(raw_.data(), size);
   StringAppendSink sink(&out);
   snappy::Compress(&source, &sink);
   return out;

@@ -74,7 +74,7 @@ class Batch {
   std::unordered_map<const std::string*, int> stream_index_;
   std::vector<SharedLabelString> held_labels_;
   std::vector<AckRef> acks_;
-  std::string raw_;  // serialized message (capacity reused between batches)
+  std::string raw_;  // serialized message in its first bytes (sized for the largest batch so far, reused)
 };
 
 }  // namespace skald::agent::client

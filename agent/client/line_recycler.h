@@ -22,8 +22,9 @@ namespace skald::agent::client {
 
 // Strings kept at most; Give frees the rest.
 inline constexpr size_t kMaxRecycledLines = 8192;
-// Capacity bytes kept at most (~2 batches of typical lines); Give frees the rest.
-inline constexpr size_t kMaxRecycledBytes = 4u << 20;
+// Capacity bytes kept at most (about one default batch of typical lines,
+// whose buffers the reader takes on its next pass); Give frees the rest.
+inline constexpr size_t kMaxRecycledBytes = 2u << 20;
 // A string with more capacity than this is freed, not kept (so one long
 // line's buffer does not stay pinned serving short lines).
 inline constexpr size_t kMaxRecycledLineCapacity = 4096;

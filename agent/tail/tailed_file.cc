@@ -86,11 +86,14 @@ void TailedFile::EmitLine(std::string_view text, uint64_t start, uint64_t end,
                           std::vector<Line>* out, std::vector<std::string>* spare) {
   if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
   Line& l = out->emplace_back();
+  const size_t need = text.size() + kLineSparePadding;
   if (spare != nullptr && !spare->empty()) {
-    l.text = std::move(spare->back());
+    // A buffer too small is dropped rather than grown: growing doubles its
+    // capacity, and recycled buffers would drift to twice the usual line.
+    if (spare->back().capacity() >= need) l.text = std::move(spare->back());
     spare->pop_back();
   }
-  l.text.reserve(text.size() + kLineSparePadding);
+  l.text.reserve(need);
   l.text.assign(text);
   l.start = start;
   l.end = end;

@@ -12,7 +12,8 @@
 #        ideally a Release build; SKALD_BIN / SKALD_AGENT_BIN override each), SHARED_DIR (default ../shared), CORPUS_DIR (a
 #        directory made by genlogs.py --format docker, used as is instead of
 #        generating one; [lines] must then match it), KEEP=1 (keep the work
-#        directory), PERF=1 (record the agent with perf into $WORK/perf.data),
+#        directory), PERF=1 (record the agent with perf into $WORK/perf.data;
+#        PERF_CALL_GRAPH=dwarf for call graphs through libc, PERF_FREQ Hz),
 #        SINK=1 (push to tests/bench/ack_sink.py, which acknowledges without
 #        decoding, instead of skald: the agent's own ceiling, not ingestion),
 #        STRACE=1 (count the agent's syscalls (all threads) for STRACE_SECS, default
@@ -99,7 +100,9 @@ T_START=$(date +%s.%N)
 "$AGENT" -config.file="$WORK/agent.yaml" > "$WORK/agent.log" 2>&1 &
 APID=$!
 if [[ ${PERF:-0} == 1 ]]; then
-  perf record -g -F 499 -p "$APID" -o "$WORK/perf.data" > "$WORK/perf.log" 2>&1 &
+  # PERF_CALL_GRAPH=dwarf: call graphs through libc/libstdc++ (no frame pointers there).
+  perf record "--call-graph=${PERF_CALL_GRAPH:-fp}" -F "${PERF_FREQ:-499}" -p "$APID" \
+    -o "$WORK/perf.data" > "$WORK/perf.log" 2>&1 &
   PERF_PID=$!
 fi
 if [[ ${STRACE:-0} == 1 ]]; then

@@ -136,6 +136,29 @@ TEST_CASE("client hands back the line buffers of a batch dropped for good") {
   CHECK(recycler.size() == 1);
 }
 
+TEST_CASE("client encodes a batch smaller than the one before it exactly (reused buffer)") {
+  Fake f;
+  ClientConfig cfg = FastConfig();
+  cfg.batchsize_bytes = 100;  // the second entry does not fit: two batches
+  Client c(cfg, f.OnDone(), nullptr, skald::common::Clock::Real(), f.Push());
+  std::vector<ClientEntry> entries;
+  entries.push_back(MakeEntry("", std::string(90, 'a'), 0));
+  entries.push_back(MakeEntry("", "bbbbbbbbbbbbbbb", 1));  // 90 + 15 > 100
+  entries.back().labels = nullptr;
+  c.SendAll(&entries);
+  f.WaitAcks(2);
+  c.Stop(0);
+  REQUIRE(f.requests.size() == 2);
+  auto first = skald::common::DecodePushProtobuf(f.requests[0].body);
+  auto second = skald::common::DecodePushProtobuf(f.requests[1].body);
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+  CHECK(first->streams.at(0).entries.at(0).line == std::string(90, 'a'));
+  REQUIRE(second->streams.size() == 1);
+  REQUIRE(second->streams[0].entries.size() == 1);
+  CHECK(second->streams[0].entries[0].line == "bbbbbbbbbbbbbbb");
+}
+
 TEST_CASE("client retries 5xx and connection errors, then succeeds") {
   Fake f;
   f.statuses = {500, 0, 429};
