@@ -129,6 +129,15 @@ Status Chunk::Parse() {
   if (next_block > index_offset) return Status::Corruption("chunk bloom position", Where(index_offset));
   // The blooms tile [next_block, index_offset); make them part of the tail.
   if (next_block < tail_off) SKALD_RETURN_IF_ERROR(load_tail(next_block));
+  if (read_ && tail_off < next_block) {
+    // The first read of a small chunk also took block bytes, which blocks
+    // are never read from: keep only the blooms, index and footer (a cached
+    // chunk's memory; the chunk cache holds many).
+    tail_.erase(0, next_block - tail_off);
+    tail_.shrink_to_fit();
+    tail_off = next_block;
+    tail = tail_;
+  }
   uint64_t next_bloom = next_block;
   for (const BlockMeta& m : blocks_) {
     if (m.bloom_offset != next_bloom || m.bloom_length > index_offset - m.bloom_offset) {

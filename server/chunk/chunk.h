@@ -135,7 +135,7 @@ class Chunk : public std::enable_shared_from_this<Chunk> {
   uint64_t size_ = 0;
   std::string bytes_;  // the whole chunk (Open), or empty (OpenLazy)
   ChunkReadFn read_;   // OpenLazy only
-  std::string tail_;   // OpenLazy: header ++ blooms ++ index bytes that blooms_ view
+  std::string tail_;   // OpenLazy: the blooms (which blooms_ view), index and footer
 
   std::string ref_;
   std::string labels_;

@@ -134,6 +134,28 @@ TEST_CASE("opening a chunk lazily reads the header and the tail, not the blocks"
   for (auto [off, len] : r.reads) CHECK(off < first_bloom);
 }
 
+TEST_CASE("a small chunk opened lazily keeps only its blooms and index, not the block bytes read with them") {
+  Reader r{Encode(600)};  // well under the 64 KiB first read
+  REQUIRE(r.bytes.size() < 64 * 1024);
+  auto c = Chunk::OpenLazy(r.bytes.size(), r.Fn(), "x");
+  REQUIRE(c.ok());
+  const uint64_t blooms_and_index = r.bytes.size() - (*c)->Block(0).bloom_offset;
+  uint64_t block_bytes = 0;
+  for (size_t i = 0; i < (*c)->BlockCount(); ++i) block_bytes += (*c)->Block(i).length;
+  REQUIRE(block_bytes > blooms_and_index);
+  // What a chunk cache accounts for this chunk: its tail is the blooms, the
+  // index and the footer only (plus the parsed index).
+  CHECK((*c)->MemoryBytes() < blooms_and_index + block_bytes / 2);
+  // The blooms still answer and every entry still reads.
+  std::string key = MetadataKey("trace_id", "tr42");
+  size_t kept = 0;
+  ChunkIteratorOptions o;
+  o.block_filter = [&](const BlockMeta&, const Bloom& bloom) { return kept += bloom.MayContain(key), true; };
+  CHECK(ReadAll(**c, o).size() == 600);
+  CHECK(kept >= 1);
+  CHECK(kept < (*c)->BlockCount());
+}
+
 TEST_CASE("a lazily opened chunk reports damage in the index and in a block") {
   const std::string good = Encode(100);
   auto g = Chunk::Open(good, "x");
