@@ -333,10 +333,12 @@ void Agent::ReaderLoop() {
       // while the reader is busy catching up, at most every
       // kReplacedCheckNanos per file.
       int64_t now = clock_->MonotonicNanos();
-      if ((!busy || now - f->replaced_checked_ns >= kReplacedCheckNanos) &&
-          f->tf->Size() <= f->tf->read_offset()) {
+      if (!busy || now - f->replaced_checked_ns >= kReplacedCheckNanos) {
+        // The check time is taken whether or not the file is at its end:
+        // taken only at the end, a file being caught up on was fstat'ed on
+        // every loop (~200 fstats per loop with 200 files, 7.5k/s into skald).
         f->replaced_checked_ns = now;
-        if (f->tf->Replaced()) replaced.push_back(path);
+        if (f->tf->Size() <= f->tf->read_offset() && f->tf->Replaced()) replaced.push_back(path);
       }
     }
     for (const std::string& path : replaced) {

@@ -65,9 +65,10 @@ inline constexpr size_t kMaxReadPerPass = 256u << 10;
 inline constexpr size_t kMinSpareLines = 1024;
 // How long a rotated-away file is kept open to drain it.
 inline constexpr int64_t kMaxRotatedOpenNanos = 60'000'000'000;
-// While the reader is busy catching up, how often a file at its end is
-// checked for having been rotated away (a stat of its path); when idle it is
-// checked on every wake-up. Only delays switching to the new file.
+// While the reader is busy catching up, how often each file is checked for
+// being at its end (an fstat) and then for having been rotated away (a stat
+// of its path); when idle, on every wake-up. Only delays switching to the
+// new file.
 inline constexpr int64_t kReplacedCheckNanos = 100'000'000;
 // Reader poll interval when no file had new data (Promtail polls at 250ms).
 inline constexpr int64_t kPollNanos = 250'000'000;
