@@ -338,7 +338,12 @@ void Agent::ReaderLoop() {
         // taken only at the end, a file being caught up on was fstat'ed on
         // every loop (~200 fstats per loop with 200 files, 7.5k/s into skald).
         f->replaced_checked_ns = now;
-        if (f->tf->Size() <= f->tf->read_offset() && f->tf->Replaced()) replaced.push_back(path);
+        // A size seen beyond what was read (this pass's truncation check)
+        // means not at the end, without another fstat.
+        if (f->tf->size_seen() <= f->tf->read_offset() && f->tf->Size() <= f->tf->read_offset() &&
+            f->tf->Replaced()) {
+          replaced.push_back(path);
+        }
       }
     }
     for (const std::string& path : replaced) {
@@ -438,7 +443,8 @@ bool Agent::ReadPass(File* f, bool finishing) {
   lines.clear();
   if (f->rotated_at_ns == 0) {
     f->read_bytes->Set(static_cast<double>(f->tf->read_offset()));
-    f->file_bytes->Set(static_cast<double>(f->tf->Size()));
+    // The size seen by this pass's truncation check (no second fstat).
+    f->file_bytes->Set(static_cast<double>(std::max(f->tf->size_seen(), f->tf->read_offset())));
     positions_.Put(f->path, SafeOffset(f), f->tf->identity());
   }
   return n > 0;

@@ -41,7 +41,8 @@ TailedFile::~TailedFile() { ::close(fd_); }
 
 uint64_t TailedFile::Size() const {
   struct stat st;
-  return ::fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  size_seen_ = ::fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  return size_seen_;
 }
 
 void TailedFile::UpdateFingerprint() {

@@ -64,8 +64,13 @@ class TailedFile {
   const std::string& path() const { return path_; }
   uint64_t offset() const { return offset_; }  // bytes consumed into lines
   uint64_t read_offset() const { return read_offset_; }
-  // Current size of the open file (fstat); 0 on error.
+  // Current size of the open file (fstat); 0 on error. Remembered as
+  // size_seen().
   uint64_t Size() const;
+  // The size at the last Size() call (Truncated() makes one), without a
+  // syscall: while the file is not truncated it only grows, so a
+  // size_seen() beyond read_offset() means the file is not at its end.
+  uint64_t size_seen() const { return size_seen_; }
   dev_t dev() const { return dev_; }
   ino_t ino() const { return ino_; }
   // (dev, inode) and the fingerprint of the head bytes read so far.
@@ -86,6 +91,7 @@ class TailedFile {
   ino_t ino_;
   uint64_t offset_ = 0;       // start of the partial line
   uint64_t read_offset_ = 0;  // bytes read from the file
+  mutable uint64_t size_seen_ = 0;  // see size_seen()
   std::string partial_;       // bytes after the last newline
   size_t fingerprint_len_ = 0;
   uint64_t fingerprint_ = 0;

@@ -176,3 +176,16 @@ TEST_CASE("tailed file drops a spare buffer too small for the line and keeps the
   // Exactly what the line needs (a grown buffer would have doubled).
   CHECK(lines[0].text.capacity() == long_line.size() + kLineSparePadding);
 }
+
+TEST_CASE("tailed file remembers the size of its last size check") {
+  TempDir d;
+  std::string p = d.File("a.log");
+  Write(p, "0123456789");
+  auto f = TailedFile::Open(p, 0);
+  REQUIRE(f.ok());
+  CHECK((*f)->Size() == 10);
+  Append(p, "abcde");
+  CHECK((*f)->size_seen() == 10);  // no syscall: the last Size()
+  CHECK(!(*f)->Truncated());       // checks the size again
+  CHECK((*f)->size_seen() == 15);
+}
