@@ -105,7 +105,6 @@ Status Agent::Start() {
       auto cl = std::make_unique<client::Client>(
           c, [this](const std::vector<client::AckRef>& acks) { OnAcks(acks); }, &metrics_, clock_);
       SKALD_RETURN_IF_ERROR(cl->Init());
-      cl->SetLineRecycler(&line_recycler_);
       clients_.push_back(std::move(cl));
     }
   }
@@ -410,8 +409,7 @@ bool Agent::ReadPass(File* f, bool finishing) {
       f->pipe->Flush(clock_->MonotonicNanos(), true, &out);
       f->tf->Reset();
     }
-    if (spare_lines_.size() < kMinSpareLines) line_recycler_.Take(&spare_lines_);
-    auto r = f->tf->ReadLines(kMaxReadPerPass, &lines, &spare_lines_);
+    auto r = f->tf->ReadLines(kMaxReadPerPass, &lines);
     if (!r.ok()) {
       spdlog::warn("read failed: path={} err={}", f->path, r.status().message());
     } else {

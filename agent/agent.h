@@ -60,9 +60,6 @@ inline constexpr uint64_t kQueuedEntryOverheadBytes = 160;
 // the others. A pass's lines are in memory before they count against
 // kMaxUnackedBytes, so this is also how far a pass can overshoot the cap.
 inline constexpr size_t kMaxReadPerPass = 256u << 10;
-// Below this many spare line buffers the reader takes what the clients
-// handed back (one lock per refill, not per pass): about a pass's lines.
-inline constexpr size_t kMinSpareLines = 1024;
 // How long a rotated-away file is kept open to drain it.
 inline constexpr int64_t kMaxRotatedOpenNanos = 60'000'000'000;
 // While the reader is busy catching up, how often each file is checked for
@@ -137,9 +134,6 @@ class Agent {
   common::Clock* const clock_;
   common::MetricsRegistry metrics_;
   tail::Positions positions_;
-  // Line buffers of pushed batches, handed back by the clients for the
-  // reader to read new lines into (declared before clients_: outlives them).
-  client::LineRecycler line_recycler_;
   std::vector<std::unique_ptr<client::Client>> clients_;
   std::vector<Target> targets_;
   common::http::Router router_;
@@ -155,9 +149,6 @@ class Agent {
   // ReadPass scratch (cleared, not freed, between passes).
   std::vector<tail::Line> scratch_lines_;
   std::vector<pipeline::PipelineEntry> scratch_out_;
-  // Recycled line buffers the reader reads into (refilled from
-  // line_recycler_ when fewer than kMinSpareLines are left).
-  std::vector<std::string> spare_lines_;
 
   // One dispatched entry awaiting acknowledgements.
   struct Inflight {

@@ -27,18 +27,6 @@ void Batch::Reset(int64_t created_ns) {
   msg_ = google::protobuf::Arena::CreateMessage<logproto::PushRequest>(arena_.get());
 }
 
-void Batch::TakeLines(std::vector<std::string>* out) {
-  out->reserve(out->size() + acks_.size());
-  for (int i = 0; i < msg_->streams_size(); ++i) {
-    logproto::StreamAdapter* stream = msg_->mutable_streams(i);
-    for (int j = 0; j < stream->entries_size(); ++j) {
-      // The arena string holds the buffer moved in by Add; moving it out
-      // leaves an empty string for the arena to destroy (no free).
-      out->push_back(std::move(*stream->mutable_entries(j)->mutable_line()));
-    }
-  }
-}
-
 void Batch::Add(const SharedLabelString& labels, common::Entry entry, AckRef ack) {
   bytes_ += entry.line.size();
   auto [it, inserted] = stream_index_.try_emplace(labels.get(), msg_->streams_size());

@@ -48,10 +48,6 @@ class Batch {
 
   // Empties the batch (frees its arena blocks) and restarts its age.
   void Reset(int64_t created_ns);
-  // Moves the line buffers of the added entries into `out` (appended; the
-  // entries' lines are left empty), so they can be reused instead of freed
-  // at Reset. Call after Encode and before Reset.
-  void TakeLines(std::vector<std::string>* out);
   // Adds `entry` (its line is moved from) to the stream `labels` (not null).
   void Add(const SharedLabelString& labels, common::Entry entry, AckRef ack);
   // The snappy-compressed protobuf body (Loki's push format) of what was

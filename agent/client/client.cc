@@ -182,15 +182,6 @@ void Client::RunTenant(Tenant* t) {
   // Promtail checks batch age every batchwait/10, at least every 10ms.
   const int64_t tick_ns = std::max<int64_t>(config_.batchwait_ns / 10, 10'000'000);
   std::deque<ClientEntry> in;
-  std::vector<std::string> used_lines;  // a pushed batch's line buffers, for the recycler
-  auto send = [&] {
-    SendBatch(t, &batch);
-    if (recycler_ != nullptr) {
-      batch.TakeLines(&used_lines);
-      recycler_->Give(&used_lines);
-    }
-    batch.Reset(clock_->MonotonicNanos());
-  };
   while (true) {
     bool stop = false;
     {
@@ -219,7 +210,8 @@ void Client::RunTenant(Tenant* t) {
       }
       if (!batch.empty() &&
           batch.bytes() + e.entry.line.size() > static_cast<size_t>(config_.batchsize_bytes)) {
-        send();
+        SendBatch(t, &batch);
+        batch.Reset(clock_->MonotonicNanos());
       }
       if (batch.empty()) batch.Reset(clock_->MonotonicNanos());
       batch.Add(current, std::move(e.entry), e.ack);
@@ -228,7 +220,8 @@ void Client::RunTenant(Tenant* t) {
     current = nullptr;  // a call's runs never span two queue swaps
     if (!batch.empty() &&
         (stop || clock_->MonotonicNanos() - batch.created_ns() >= config_.batchwait_ns)) {
-      send();
+      SendBatch(t, &batch);
+      batch.Reset(clock_->MonotonicNanos());
     }
     if (stop) {
       std::lock_guard<std::mutex> lock(t->mu);

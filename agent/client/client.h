@@ -26,7 +26,6 @@
 
 #include "agent/client/batch.h"
 #include "agent/client/client_config.h"
-#include "agent/client/line_recycler.h"
 #include "common/clock.h"
 #include "common/http/http_client.h"
 #include "common/labels.h"
@@ -67,10 +66,6 @@ class Client {
 
   // Reads password_file / bearer_token_file. InvalidArgument on failure.
   common::Status Init();
-  // After each push attempt ends (acknowledged or dropped), the batch's line
-  // buffers go to `recycler` instead of being freed. Not owned; must outlive
-  // the client. Call before the first Send (sender threads read it unlocked).
-  void SetLineRecycler(LineRecycler* recycler) { recycler_ = recycler; }
   // Queues one entry (never blocks on the network).
   void Send(ClientEntry e);
   // Queues all of `entries` (moved from; the vector is left empty) with one
@@ -96,7 +91,6 @@ class Client {
   common::Clock* const clock_;
   const PushFn push_;
   std::string auth_header_;
-  LineRecycler* recycler_ = nullptr;  // set before the sender threads start
   std::string host_;
 
   common::Family<common::Counter>* sent_entries_ = nullptr;

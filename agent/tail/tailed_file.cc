@@ -84,24 +84,16 @@ bool TailedFile::Replaced() const {
 }
 
 void TailedFile::EmitLine(std::string_view text, uint64_t start, uint64_t end,
-                          std::vector<Line>* out, std::vector<std::string>* spare) {
+                          std::vector<Line>* out) {
   if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
   Line& l = out->emplace_back();
-  const size_t need = text.size() + kLineSparePadding;
-  if (spare != nullptr && !spare->empty()) {
-    // A buffer too small is dropped rather than grown: growing doubles its
-    // capacity, and recycled buffers would drift to twice the usual line.
-    if (spare->back().capacity() >= need) l.text = std::move(spare->back());
-    spare->pop_back();
-  }
-  l.text.reserve(need);
+  l.text.reserve(text.size() + kLineSparePadding);
   l.text.assign(text);
   l.start = start;
   l.end = end;
 }
 
-Result<size_t> TailedFile::ReadLines(size_t max_bytes, std::vector<Line>* out,
-                                     std::vector<std::string>* spare) {
+Result<size_t> TailedFile::ReadLines(size_t max_bytes, std::vector<Line>* out) {
   size_t total = 0;
   // One read buffer per thread (the agent reads every file from one thread),
   // not one per call: a fresh 256 KiB buffer per call costs a large malloc
@@ -127,17 +119,17 @@ Result<size_t> TailedFile::ReadLines(size_t max_bytes, std::vector<Line>* out,
         partial_.append(data.substr(0, room));
         data.remove_prefix(room);
         uint64_t end = offset_ + partial_.size();
-        EmitLine(partial_, offset_, end, out, spare);
+        EmitLine(partial_, offset_, end, out);
         offset_ = end;
         partial_.clear();
         continue;
       }
       uint64_t end = offset_ + partial_.size() + nl + 1;
       if (partial_.empty()) {
-        EmitLine(data.substr(0, nl), offset_, end, out, spare);
+        EmitLine(data.substr(0, nl), offset_, end, out);
       } else {
         partial_.append(data.substr(0, nl));
-        EmitLine(partial_, offset_, end, out, spare);
+        EmitLine(partial_, offset_, end, out);
         partial_.clear();
       }
       offset_ = end;

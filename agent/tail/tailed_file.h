@@ -45,11 +45,8 @@ class TailedFile {
   TailedFile& operator=(const TailedFile&) = delete;
 
   // Reads up to `max_bytes` and appends complete lines to `out`. Returns the
-  // number of bytes read (0 at EOF). IOError on read failure. When `spare`
-  // is given, lines are read into its strings (taken from the back; their
-  // capacity is reused, grown when too small) before new ones are allocated.
-  common::Result<size_t> ReadLines(size_t max_bytes, std::vector<Line>* out,
-                                   std::vector<std::string>* spare = nullptr);
+  // number of bytes read (0 at EOF). IOError on read failure.
+  common::Result<size_t> ReadLines(size_t max_bytes, std::vector<Line>* out);
   // Appends the partial last line, if any, as a line (the file is finished).
   void TakePartial(std::vector<Line>* out);
 
@@ -82,8 +79,7 @@ class TailedFile {
  private:
   TailedFile(std::string path, int fd, dev_t dev, ino_t ino);
   void UpdateFingerprint();
-  void EmitLine(std::string_view text, uint64_t start, uint64_t end, std::vector<Line>* out,
-                std::vector<std::string>* spare = nullptr);
+  void EmitLine(std::string_view text, uint64_t start, uint64_t end, std::vector<Line>* out);
 
   const std::string path_;
   int fd_;

@@ -95,47 +95,6 @@ TEST_CASE("client pushes snappy protobuf with the tenant header and acks") {
   CHECK(req->streams[0].entries[0].line == "hello");
 }
 
-TEST_CASE("client hands a pushed batch's line buffers to its line recycler") {
-  Fake f;
-  LineRecycler recycler;
-  Client c(FastConfig(), f.OnDone(), nullptr, skald::common::Clock::Real(), f.Push());
-  c.SetLineRecycler(&recycler);
-  const std::string line(300, 'l');  // not SSO: a heap buffer to recycle
-  std::vector<ClientEntry> entries;
-  for (uint64_t i = 0; i < 3; ++i) {
-    entries.push_back(MakeEntry("", line, i));
-    if (i > 0) entries.back().labels = nullptr;  // the same stream as the entry before
-  }
-  c.SendAll(&entries);
-  f.WaitAcks(3);
-  c.Stop(0);
-  // The body was encoded before the buffers were taken.
-  auto req = skald::common::DecodePushProtobuf(f.requests.at(0).body);
-  REQUIRE(req.ok());
-  REQUIRE(req->streams.at(0).entries.size() == 3);
-  CHECK(req->streams[0].entries[2].line == line);
-  std::vector<std::string> spare;
-  recycler.Take(&spare);
-  REQUIRE(spare.size() == 3);
-  for (const std::string& s : spare) {
-    CHECK(s.empty());
-    CHECK(s.capacity() >= line.size());
-  }
-}
-
-TEST_CASE("client hands back the line buffers of a batch dropped for good") {
-  Fake f;
-  f.statuses = {400};
-  LineRecycler recycler;
-  Client c(FastConfig(), f.OnDone(), nullptr, skald::common::Clock::Real(), f.Push());
-  c.SetLineRecycler(&recycler);
-  c.Send(MakeEntry("", std::string(300, 'l'), 0));
-  f.WaitAcks(1);
-  c.Stop(0);
-  CHECK(f.requests.size() == 1);
-  CHECK(recycler.size() == 1);
-}
-
 TEST_CASE("client encodes a batch smaller than the one before it exactly (reused buffer)") {
   Fake f;
   ClientConfig cfg = FastConfig();

@@ -135,48 +135,6 @@ TEST_CASE("opening a missing file is NotFound") {
   CHECK_FALSE(f.ok());
 }
 
-TEST_CASE("tailed file reads lines into spare buffers before allocating") {
-  TempDir d;
-  std::string p = d.File("a.log");
-  Write(p, "first line\nsecond line\nthird\n");
-  auto f = TailedFile::Open(p, 0);
-  REQUIRE(f.ok());
-  std::vector<std::string> spare(2);
-  spare[0].reserve(200);  // too big for SSO: identifiable by address
-  spare[1].reserve(300);
-  const char* back = spare[1].data();
-  const char* front = spare[0].data();
-  std::vector<Line> lines;
-  REQUIRE((*f)->ReadLines(1 << 20, &lines, &spare).ok());
-  REQUIRE(lines.size() == 3);
-  CHECK(spare.empty());
-  // Taken from the back; contents are the new lines, not the old buffers'.
-  CHECK(lines[0].text == "first line");
-  CHECK(lines[0].text.data() == back);
-  CHECK(lines[1].text == "second line");
-  CHECK(lines[1].text.data() == front);
-  CHECK(lines[2].text == "third");
-  CHECK(lines[2].text.capacity() >= lines[2].text.size() + kLineSparePadding);
-}
-
-TEST_CASE("tailed file drops a spare buffer too small for the line and keeps the padding") {
-  TempDir d;
-  std::string p = d.File("a.log");
-  const std::string long_line(500, 'x');
-  Write(p, long_line + "\n");
-  auto f = TailedFile::Open(p, 0);
-  REQUIRE(f.ok());
-  std::vector<std::string> spare(1);
-  spare[0].reserve(40);
-  std::vector<Line> lines;
-  REQUIRE((*f)->ReadLines(1 << 20, &lines, &spare).ok());
-  REQUIRE(lines.size() == 1);
-  CHECK(spare.empty());
-  CHECK(lines[0].text == long_line);
-  // Exactly what the line needs (a grown buffer would have doubled).
-  CHECK(lines[0].text.capacity() == long_line.size() + kLineSparePadding);
-}
-
 TEST_CASE("tailed file remembers the size of its last size check") {
   TempDir d;
   std::string p = d.File("a.log");
