@@ -83,8 +83,9 @@ void BM_MemmemDecodedBlocks(benchmark::State& state) {
     size_t hits = 0;
     for (size_t i = 0; i < chunk->BlockCount(); ++i) {
       (void)chunk->DecodeBlock(i, &block);
-      for (size_t p = block.lines.find("status=500"); p != std::string::npos;
-           p = block.lines.find("status=500", p + 1)) {
+      const std::string_view lines = block.lines.view();
+      for (size_t p = lines.find("status=500"); p != std::string_view::npos;
+           p = lines.find("status=500", p + 1)) {
         ++hits;
       }
     }
