@@ -473,9 +473,17 @@ std::string_view StoredLines(std::string_view bytes, const Header& h) {
   return bytes.substr(kBlockHeaderBytes + size_t{h.stored[0]}, h.stored[1]);
 }
 
-// The whole lines column into out->lines (ParseBlock has bounded its size).
-Status DecompressLines(const Header& h, std::string_view stored, std::string_view where, DecodedBlock* out) {
+// Sizes out->lines for the block's lines column (ParseBlock has bounded
+// it). What a previous block left there is not kept: a buffer that must
+// grow does not copy it.
+void SizeLines(const Header& h, DecodedBlock* out) {
+  out->lines.clear();
   out->lines.ResizeUninitialized(h.raw[1]);
+}
+
+// The whole lines column into out->lines.
+Status DecompressLines(const Header& h, std::string_view stored, std::string_view where, DecodedBlock* out) {
+  SizeLines(h, out);
   return DecompressColumnTo(h.codec, stored, h.raw[1], out->lines.data(), where);
 }
 
@@ -573,7 +581,7 @@ Status DecodeBlockNewest(std::string_view bytes, std::string_view where, Decoded
   st.next = 0;
   st.in_pos = 0;
   st.out_pos = 0;
-  out->lines.ResizeUninitialized(h.raw[1]);
+  SizeLines(h, out);
   out->first_decoded = out->size();
   return DecodeOlderSegment(out);
 }
