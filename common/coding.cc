@@ -1,5 +1,7 @@
 #include "common/coding.h"
 
+#include <bit>
+
 namespace skald::common {
 
 void PutFixed32(std::string* dst, uint32_t v) {
@@ -81,6 +83,35 @@ bool GetLengthPrefixed(std::string_view* in, std::string_view* out) {
   *out = in->substr(0, static_cast<size_t>(len));
   in->remove_prefix(static_cast<size_t>(len));
   return true;
+}
+
+bool SkipVarints(std::string_view* in, uint64_t n) {
+  const char* p = in->data();
+  const char* const end = p + in->size();
+  if constexpr (std::endian::native == std::endian::little) {
+    while (n > 0 && end - p >= 8) {
+      uint64_t x;
+      std::memcpy(&x, p, 8);
+      uint64_t stops = ~x & 0x8080808080808080ULL;
+      // Stop bits counted with one multiply (std::popcount is a libgcc call
+      // on baseline x86-64).
+      const uint64_t ends = ((stops >> 7) * 0x0101010101010101ULL) >> 56;
+      if (ends < n) {  // every varint ending here is skipped, and more follow
+        n -= ends;
+        p += 8;
+        continue;
+      }
+      // The n-th stop bit of this word ends the last varint to skip.
+      for (uint64_t i = 1; i < n; ++i) stops &= stops - 1;
+      p += (std::countr_zero(stops) >> 3) + 1;
+      n = 0;
+    }
+  }
+  for (; n > 0 && p < end; ++p) {
+    if ((static_cast<unsigned char>(*p) & 0x80) == 0) --n;
+  }
+  in->remove_prefix(static_cast<size_t>(p - in->data()));
+  return n == 0;
 }
 
 }  // namespace skald::common

@@ -7,6 +7,7 @@
 // functions; safe from any thread.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -54,6 +55,11 @@ inline bool GetVarint64(std::string_view* in, uint64_t* v);
 inline bool GetVarsint64(std::string_view* in, int64_t* v);
 // On success `out` views bytes inside the original input.
 bool GetLengthPrefixed(std::string_view* in, std::string_view* out);
+// Consumes `n` varints without decoding them (8 bytes at a time: it counts
+// the bytes whose high bit is clear, which end a varint). False when fewer
+// than `n` complete varints are left. Lengths are not checked against
+// kMaxVarint64Bytes: for skipping over a run, not for validating it.
+bool SkipVarints(std::string_view* in, uint64_t n);
 
 // Decodes a varint from [p, limit); returns the byte past it or nullptr when
 // truncated or longer than kMaxVarint64Bytes.
@@ -69,6 +75,30 @@ inline const char* DecodeVarint64(const char* p, const char* limit, uint64_t* v)
     }
   }
   return nullptr;
+}
+
+// DecodeVarint64 for hot loops (three varints per stored entry; metric
+// scans decode millions): with 8 readable bytes on a little-endian machine it
+// finds the length from the stop bits and gathers the 7-bit groups in three
+// steps, without a branch per byte.
+inline const char* DecodeVarint64Fast(const char* p, const char* limit, uint64_t* v) {
+  if constexpr (std::endian::native == std::endian::little) {
+    if (limit - p >= 8) {
+      uint64_t x;
+      std::memcpy(&x, p, 8);
+      const uint64_t stops = ~x & 0x8080808080808080ULL;
+      if (stops != 0) {
+        // Bytes up to the first stop byte, without their high bits.
+        x &= (stops ^ (stops - 1)) & 0x7f7f7f7f7f7f7f7fULL;
+        x = (x & 0x007f007f007f007fULL) | ((x & 0x7f007f007f007f00ULL) >> 1);
+        x = (x & 0x00003fff00003fffULL) | ((x & 0x3fff00003fff0000ULL) >> 2);
+        x = (x & 0x000000000fffffffULL) | ((x & 0x0fffffff00000000ULL) >> 4);
+        *v = x;
+        return p + (std::countr_zero(stops) >> 3) + 1;
+      }
+    }
+  }
+  return DecodeVarint64(p, limit, v);
 }
 
 inline uint64_t ZigZagEncode(int64_t v) {

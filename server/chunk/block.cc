@@ -26,9 +26,14 @@ struct Header {
   uint32_t stored[3];
 };
 
-Status ParseHeader(std::string_view bytes, std::string_view where, Header* h) {
-  if (bytes.size() < kBlockHeaderBytes) return Status::Corruption("block truncated", where);
-  const char* p = bytes.data();
+// Bytes between the end of the stored entries column and the stored lines.
+size_t EntriesCrcBytes(const Header& h) {
+  return (h.flags & kBlockFlagEntriesCrc) != 0 ? kBlockEntriesCrcBytes : 0;
+}
+
+// Parses and checks the 52-byte header at `p` (not the checksums); *total is
+// the block length it implies.
+Status ParseHeaderFields(const char* p, std::string_view where, Header* h, uint64_t* total) {
   h->min_ts = static_cast<int64_t>(common::DecodeFixed64(p));
   h->max_ts = static_cast<int64_t>(common::DecodeFixed64(p + 8));
   h->count = common::DecodeFixed32(p + 16);
@@ -46,16 +51,24 @@ Status ParseHeader(std::string_view bytes, std::string_view where, Header* h) {
        (h->flags & kBlockFlagMetadataLinesPrefix) != 0)) {
     return Status::Corruption("block header flags", where);
   }
-  uint64_t total = kBlockHeaderBytes;
+  *total = kBlockHeaderBytes + EntriesCrcBytes(*h);
   for (int i = 0; i < 3; ++i) {
     h->raw[i] = common::DecodeFixed32(p + 24 + 4 * i);
     h->stored[i] = common::DecodeFixed32(p + 36 + 4 * i);
-    total += h->stored[i];
+    *total += h->stored[i];
   }
-  if (total != bytes.size()) return Status::Corruption("block length mismatch", where);
   if ((h->flags & kBlockFlagNewestFirst) != 0 && (h->raw[2] != 0 || h->stored[2] != 0)) {
     return Status::Corruption("block header flags", where);
   }
+  return Status::OK();
+}
+
+Status ParseHeader(std::string_view bytes, std::string_view where, Header* h) {
+  if (bytes.size() < kBlockHeaderBytes) return Status::Corruption("block truncated", where);
+  const char* p = bytes.data();
+  uint64_t total = 0;
+  SKALD_RETURN_IF_ERROR(ParseHeaderFields(p, where, h, &total));
+  if (total != bytes.size()) return Status::Corruption("block length mismatch", where);
   uint32_t want = common::crc32c::Unmask(common::DecodeFixed32(p + kBlockCrcOffset));
   uint32_t crc = common::crc32c::Value(p, kBlockCrcOffset);
   crc = common::crc32c::Extend(crc, p + kBlockHeaderBytes, bytes.size() - kBlockHeaderBytes);
@@ -63,32 +76,12 @@ Status ParseHeader(std::string_view bytes, std::string_view where, Header* h) {
   return Status::OK();
 }
 
-// Reads one varint from the front of `*in` (as common::GetVarint64). With 8
-// readable bytes on a little-endian machine it finds the length from the
-// stop bits and gathers the 7-bit groups without a branch per byte: the
-// entries column holds three varints per entry and metric scans decode
-// millions of them.
+// Reads one varint from the front of `*in` (common::DecodeVarint64Fast).
 inline bool ReadVarint(std::string_view* in, uint64_t* v) {
-  if constexpr (std::endian::native == std::endian::little) {
-    if (in->size() >= 8) {
-      uint64_t x;
-      std::memcpy(&x, in->data(), 8);
-      const uint64_t stops = ~x & 0x8080808080808080ULL;
-      if (stops != 0) {
-        const int n = (std::countr_zero(stops) >> 3) + 1;  // bytes, 1..8
-        if (n < 8) x &= (uint64_t{1} << (n * 8)) - 1;
-        x &= 0x7f7f7f7f7f7f7f7fULL;
-        x = (x & 0x7fULL) | ((x >> 1) & (0x7fULL << 7)) | ((x >> 2) & (0x7fULL << 14)) |
-            ((x >> 3) & (0x7fULL << 21)) | ((x >> 4) & (0x7fULL << 28)) |
-            ((x >> 5) & (0x7fULL << 35)) | ((x >> 6) & (0x7fULL << 42)) |
-            ((x >> 7) & (0x7fULL << 49));
-        *v = x;
-        in->remove_prefix(static_cast<size_t>(n));
-        return true;
-      }
-    }
-  }
-  return common::GetVarint64(in, v);
+  const char* p = common::DecodeVarint64Fast(in->data(), in->data() + in->size(), v);
+  if (p == nullptr) return false;
+  in->remove_prefix(static_cast<size_t>(p - in->data()));
+  return true;
 }
 
 inline bool ReadVarsint(std::string_view* in, int64_t* v) {
@@ -104,22 +97,35 @@ inline bool ReadVarsint(std::string_view* in, int64_t* v) {
 // bytes at most `max_line_bytes`; *line_bytes = their sum.
 Status DecodeTimeAndLengthRuns(std::string_view* col, const Header& h, uint64_t max_line_bytes,
                                std::string_view where, DecodedBlock* out, uint64_t* line_bytes) {
-  int64_t ts = h.min_ts;
-  for (uint32_t i = 0; i < h.count; ++i) {
-    int64_t delta = 0;
-    if (!ReadVarsint(col, &delta)) return Status::Corruption("block entries column truncated", where);
-    ts = static_cast<int64_t>(static_cast<uint64_t>(ts) + static_cast<uint64_t>(delta));  // wraps, no UB
-    if (ts < h.min_ts || ts > h.max_ts) return Status::Corruption("block entry out of range", where);
-    out->timestamps[i] = ts;
+  // Plain locals (not *col and out's vectors, which the stores below could
+  // alias) keep each varint's position in a register: these two loops are
+  // most of a metadata-only metric scan.
+  const char* p = col->data();
+  const char* const end = p + col->size();
+  int64_t* const timestamps = out->timestamps.data();
+  uint32_t* const offsets = out->line_offsets.data();
+  const uint32_t count = h.count;
+  const int64_t min_ts = h.min_ts, max_ts = h.max_ts;
+  int64_t ts = min_ts;
+  for (uint32_t i = 0; i < count; ++i) {
+    uint64_t u = 0;
+    p = common::DecodeVarint64Fast(p, end, &u);
+    if (p == nullptr) return Status::Corruption("block entries column truncated", where);
+    ts = static_cast<int64_t>(static_cast<uint64_t>(ts) +
+                              static_cast<uint64_t>(common::ZigZagDecode(u)));  // wraps, no UB
+    if (ts < min_ts || ts > max_ts) return Status::Corruption("block entry out of range", where);
+    timestamps[i] = ts;
   }
   uint64_t off = 0;
-  for (uint32_t i = 0; i < h.count; ++i) {
+  for (uint32_t i = 0; i < count; ++i) {
     uint64_t len = 0;
-    if (!ReadVarint(col, &len)) return Status::Corruption("block entries column truncated", where);
+    p = common::DecodeVarint64Fast(p, end, &len);
+    if (p == nullptr) return Status::Corruption("block entries column truncated", where);
     off += len;
     if (off > max_line_bytes) return Status::Corruption("block entry out of range", where);
-    out->line_offsets[i + 1] = static_cast<uint32_t>(off);
+    offsets[i + 1] = static_cast<uint32_t>(off);
   }
+  col->remove_prefix(static_cast<size_t>(p - col->data()));
   *line_bytes = off;
   return Status::OK();
 }
@@ -269,13 +275,21 @@ Status DecodeSegmentedEntries(std::string_view col, const Header& h, std::string
   out->line_offsets[0] = 0;
   uint64_t off = 0;
   SKALD_RETURN_IF_ERROR(DecodeTimeAndLengthRuns(&col, h, h.raw[1], where, out, &off));
-  int64_t set = 0;
-  for (uint32_t i = 0; i < h.count; ++i) {
-    int64_t delta = 0;
-    if (!ReadVarsint(&col, &delta)) return Status::Corruption("block entries column truncated", where);
-    set = static_cast<int64_t>(static_cast<uint64_t>(set) + static_cast<uint64_t>(delta));  // wraps, no UB
-    if (set < 0 || set > INT32_MAX) return Status::Corruption("block entry out of range", where);
-    if (!entries_only) out->meta_ids[i] = static_cast<uint32_t>(set);
+  if (entries_only) {
+    // The set ids are not wanted: skip their run (a third of the column)
+    // without decoding it. The segment table after it is still checked.
+    if (!common::SkipVarints(&col, h.count)) {
+      return Status::Corruption("block entries column truncated", where);
+    }
+  } else {
+    int64_t set = 0;
+    for (uint32_t i = 0; i < h.count; ++i) {
+      int64_t delta = 0;
+      if (!ReadVarsint(&col, &delta)) return Status::Corruption("block entries column truncated", where);
+      set = static_cast<int64_t>(static_cast<uint64_t>(set) + static_cast<uint64_t>(delta));  // wraps, no UB
+      if (set < 0 || set > INT32_MAX) return Status::Corruption("block entry out of range", where);
+      out->meta_ids[i] = static_cast<uint32_t>(set);
+    }
   }
   uint64_t nseg = 0;
   if (!common::GetVarint64(&col, &nseg) || nseg == 0 || nseg > h.count || nseg > kMaxSegmentsPerBlock) {
@@ -470,7 +484,7 @@ Status ParseBlock(std::string_view bytes, std::string_view where, Header* h) {
 }
 
 std::string_view StoredLines(std::string_view bytes, const Header& h) {
-  return bytes.substr(kBlockHeaderBytes + size_t{h.stored[0]}, h.stored[1]);
+  return bytes.substr(kBlockHeaderBytes + size_t{h.stored[0]} + EntriesCrcBytes(h), h.stored[1]);
 }
 
 // Sizes out->lines for the block's lines column (ParseBlock has bounded
@@ -502,10 +516,10 @@ static Status DecodeWhole(std::string_view bytes, const Header& h, std::string_v
     return Status::OK();
   }
   out->segments.clear();
-  std::string_view cols = bytes.substr(kBlockHeaderBytes);
-  std::string_view stored_entries = cols.substr(0, h.stored[0]);
-  std::string_view stored_lines = cols.substr(h.stored[0], h.stored[1]);
-  std::string_view stored_meta = cols.substr(h.stored[0] + size_t{h.stored[1]}, h.stored[2]);
+  std::string_view stored_entries = bytes.substr(kBlockHeaderBytes, h.stored[0]);
+  std::string_view stored_lines = StoredLines(bytes, h);
+  std::string_view stored_meta =
+      bytes.substr(kBlockHeaderBytes + size_t{h.stored[0]} + EntriesCrcBytes(h) + h.stored[1], h.stored[2]);
   thread_local std::string entries_buf;
   SKALD_RETURN_IF_ERROR(DecompressLines(h, stored_lines, where, out));
   if (with_metadata) {
@@ -531,9 +545,41 @@ Status DecodeBlock(std::string_view bytes, std::string_view where, DecodedBlock*
   return DecodeWhole(bytes, h, where, out, with_metadata);
 }
 
+Status ParseBlockHead(std::string_view head, std::string_view where, uint64_t* entries_end,
+                      uint64_t* block_length) {
+  if (head.size() < kBlockHeaderBytes) return Status::Corruption("block truncated", where);
+  Header h{};
+  SKALD_RETURN_IF_ERROR(ParseHeaderFields(head.data(), where, &h, block_length));
+  *entries_end = (h.flags & kBlockFlagEntriesCrc) != 0
+                     ? kBlockHeaderBytes + uint64_t{h.stored[0]} + kBlockEntriesCrcBytes
+                     : *block_length;
+  return Status::OK();
+}
+
 Status DecodeBlockEntriesOnly(std::string_view bytes, std::string_view where, DecodedBlock* out) {
   Header h{};
-  SKALD_RETURN_IF_ERROR(ParseBlock(bytes, where, &h));
+  if (bytes.size() >= kBlockHeaderBytes && (bytes[21] & kBlockFlagEntriesCrc) != 0) {
+    // The whole block or only its head: either way only the head is read,
+    // and checked against its own crc.
+    uint64_t total = 0;
+    SKALD_RETURN_IF_ERROR(ParseHeaderFields(bytes.data(), where, &h, &total));
+    const size_t head_len = kBlockHeaderBytes + size_t{h.stored[0]};
+    if (bytes.size() != total && bytes.size() != head_len + kBlockEntriesCrcBytes) {
+      return Status::Corruption("block length mismatch", where);
+    }
+    if (h.count == 0 || h.count > h.raw[0] || h.min_ts > h.max_ts) {
+      return Status::Corruption("block header range", where);
+    }
+    for (uint32_t raw : h.raw) {
+      if (raw > kMaxColumnRawBytes) return Status::Corruption("column raw size over limit", where);
+    }
+    const uint32_t want = common::crc32c::Unmask(common::DecodeFixed32(bytes.data() + head_len));
+    uint32_t crc = common::crc32c::Value(bytes.data(), kBlockCrcOffset);
+    crc = common::crc32c::Extend(crc, bytes.data() + kBlockHeaderBytes, h.stored[0]);
+    if (crc != want) return Status::Corruption("block entries checksum mismatch", where);
+  } else {
+    SKALD_RETURN_IF_ERROR(ParseBlock(bytes, where, &h));
+  }
   std::string_view stored_entries = bytes.substr(kBlockHeaderBytes, h.stored[0]);
   out->lines.clear();
   out->line_pos.clear();

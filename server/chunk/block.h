@@ -148,8 +148,19 @@ common::Status DecodeBlock(std::string_view bytes, std::string_view where, Decod
 // that read no line text) and leaves `lines`, `meta_ids` and the metadata sets
 // empty (Line() and Metadata() must not be called). Same checks and errors,
 // line lengths checked against the header's raw lines size.
+// `bytes` may also be only the block's head (ParseBlockHead) when the block
+// has kBlockFlagEntriesCrc: then only the header and entries column are
+// checked, against that crc.
 common::Status DecodeBlockEntriesOnly(std::string_view bytes, std::string_view where,
                                       DecodedBlock* out);
+
+// From a block's first kBlockHeaderBytes (or more): *block_length, the whole
+// block's length, and *entries_end, the length of the head that
+// DecodeBlockEntriesOnly needs (header, entries column and its crc; the
+// whole block when the block has no entries crc). Checks the header's fields
+// but no checksum.
+common::Status ParseBlockHead(std::string_view head, std::string_view where, uint64_t* entries_end,
+                              uint64_t* block_length);
 
 // Like DecodeBlock (the same checks, the checksum over the whole block), but
 // a newest-first block is decompressed only as far as its newest segment:

@@ -232,6 +232,7 @@ common::Status BlockBuilder::Build(const HeadBlock& head, std::string* block, st
     size_t before = block->size();
     SKALD_RETURN_IF_ERROR(CompressColumn(options_.codec, options_.zstd_level, entries_, block));
     stored[0] = static_cast<uint32_t>(block->size() - before);
+    block->append(kBlockEntriesCrcBytes, '\0');  // the entries crc, below
     block->append(scratch.column);
     stored[1] = static_cast<uint32_t>(scratch.column.size());
     stored[2] = 0;
@@ -246,8 +247,10 @@ common::Status BlockBuilder::Build(const HeadBlock& head, std::string* block, st
       if (i == 2 && (flags & kBlockFlagMetadataLinesPrefix) != 0) prefix = lines;
       SKALD_RETURN_IF_ERROR(CompressColumn(options_.codec, options_.zstd_level, cols[i], block, prefix));
       stored[i] = static_cast<uint32_t>(block->size() - before);
+      if (i == 0) block->append(kBlockEntriesCrcBytes, '\0');  // the entries crc, below
     }
   }
+  flags |= kBlockFlagEntriesCrc;
   char* h = block->data() + start;
   common::EncodeFixed64(h, static_cast<uint64_t>(rows.front().timestamp_ns));
   common::EncodeFixed64(h + 8, static_cast<uint64_t>(rows.back().timestamp_ns));
@@ -260,6 +263,8 @@ common::Status BlockBuilder::Build(const HeadBlock& head, std::string* block, st
     common::EncodeFixed32(h + 36 + 4 * i, stored[i]);
   }
   uint32_t crc = common::crc32c::Value(h, kBlockCrcOffset);
+  common::EncodeFixed32(h + kBlockHeaderBytes + stored[0],
+                        common::crc32c::Mask(common::crc32c::Extend(crc, h + kBlockHeaderBytes, stored[0])));
   crc = common::crc32c::Extend(crc, h + kBlockHeaderBytes, block->size() - start - kBlockHeaderBytes);
   common::EncodeFixed32(h + kBlockCrcOffset, common::crc32c::Mask(crc));
 

@@ -205,7 +205,17 @@ Status Chunk::DecodeBlockEntries(size_t i, DecodedBlock* out) const {
   const BlockMeta& m = blocks_[i];
   std::string where = Where(m.offset);
   thread_local std::string scratch;  // keeps its capacity between blocks
-  auto bytes = Bytes(m.offset, m.length, &scratch);
+  // Only the block's head (header, entries column, its crc) where the block
+  // has an entries crc: the lines are neither read nor checksummed.
+  uint64_t entries_end = m.length;
+  if (m.length >= kBlockHeaderBytes) {
+    auto header = Bytes(m.offset, kBlockHeaderBytes, &scratch);
+    if (!header.ok()) return header.status();
+    uint64_t block_length = 0;
+    SKALD_RETURN_IF_ERROR(ParseBlockHead(*header, where, &entries_end, &block_length));
+    if (block_length != m.length) return Status::Corruption("block length mismatch", where);
+  }
+  auto bytes = Bytes(m.offset, entries_end, &scratch);
   if (!bytes.ok()) return bytes.status();
   SKALD_RETURN_IF_ERROR(chunk::DecodeBlockEntriesOnly(*bytes, where, out));
   if (out->size() != m.entry_count || out->timestamps.front() != m.min_ts ||

@@ -37,8 +37,16 @@ constexpr uint8_t kBlockFlagSplitEntries = 2;
 // query with a limit). The metadata column is empty; the segment table ends
 // the entries column.
 constexpr uint8_t kBlockFlagNewestFirst = 4;
-constexpr uint8_t kKnownBlockFlags =
-    kBlockFlagMetadataLinesPrefix | kBlockFlagSplitEntries | kBlockFlagNewestFirst;
+// The stored entries column is followed by a u32 masked crc32c of header
+// bytes [0, 48) ++ the stored entries column, so a reader that wants only
+// timestamps and line lengths (count/bytes metrics without a line pipeline)
+// reads and verifies the header and that column, not the whole block. The
+// block's own crc still covers everything after the header, this too.
+constexpr uint8_t kBlockFlagEntriesCrc = 8;
+// Bytes of that checksum.
+constexpr size_t kBlockEntriesCrcBytes = 4;
+constexpr uint8_t kKnownBlockFlags = kBlockFlagMetadataLinesPrefix | kBlockFlagSplitEntries |
+                                     kBlockFlagNewestFirst | kBlockFlagEntriesCrc;
 // Segment sizes of a newest-first block: the newest segment holds at least
 // this many raw line bytes (whole entries), each older one twice the one
 // before it, up to kMaxSegmentBytes; the oldest takes what is left.

@@ -109,3 +109,76 @@ TEST_CASE("length-prefixed strings round trip and reject short input") {
   std::string_view bin(bad), out;
   CHECK_FALSE(GetLengthPrefixed(&bin, &out));
 }
+
+TEST_CASE("SkipVarints stops exactly where decoding n varints stops") {
+  // Mixed lengths (1 to 10 bytes) so runs of stop bits straddle the 8-byte
+  // words the skip reads, then a trailer that must be left in place.
+  std::string s;
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  std::vector<uint64_t> values;
+  for (int i = 0; i < 300; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    values.push_back(x >> (x % 64));
+    PutVarint64(&s, values.back());
+  }
+  for (uint64_t n = 0; n <= values.size(); ++n) {
+    for (size_t trailer : {size_t{0}, size_t{3}, size_t{9}}) {
+      std::string buf = s + std::string(trailer, '\x05');
+      std::string_view decoded(buf);
+      for (uint64_t i = 0; i < n; ++i) {
+        uint64_t v = 0;
+        REQUIRE(GetVarint64(&decoded, &v));
+      }
+      std::string_view skipped(buf);
+      CAPTURE(n);
+      CAPTURE(trailer);
+      REQUIRE(SkipVarints(&skipped, n));
+      CHECK(skipped.data() == decoded.data());
+      CHECK(skipped.size() == decoded.size());
+    }
+  }
+}
+
+TEST_CASE("SkipVarints fails on a run cut short") {
+  std::string s;
+  for (uint64_t v : {1u, 300u, 70000u}) PutVarint64(&s, v);
+  std::string_view in(s);
+  CHECK_FALSE(SkipVarints(&in, 4));
+  std::string_view cut(s.data(), s.size() - 1);  // the last varint lacks its stop byte
+  CHECK_FALSE(SkipVarints(&cut, 3));
+  std::string_view two(s.data(), s.size() - 1);
+  CHECK(SkipVarints(&two, 2));
+  CHECK(two.size() == 2);  // the cut third varint's first two bytes remain
+}
+
+TEST_CASE("DecodeVarint64Fast agrees with DecodeVarint64, near the end of input too") {
+  std::vector<uint64_t> values = {0, 1, 127, 128, 16383, 16384, std::numeric_limits<uint64_t>::max()};
+  for (int i = 0; i < 64; ++i) {
+    values.push_back(uint64_t{1} << i);
+    values.push_back((uint64_t{1} << i) - 1);
+    values.push_back((uint64_t{1} << i) | 0x5555);
+  }
+  for (uint64_t v : values) {
+    std::string s;
+    PutVarint64(&s, v);
+    for (size_t pad : {size_t{0}, size_t{1}, size_t{7}, size_t{12}}) {
+      std::string buf = s + std::string(pad, '\xff');  // continuation bytes after it
+      uint64_t got = 0, want = 0;
+      const char* end = buf.data() + buf.size();
+      const char* p = DecodeVarint64Fast(buf.data(), end, &got);
+      CAPTURE(v);
+      CAPTURE(pad);
+      REQUIRE(p == DecodeVarint64(buf.data(), end, &want));
+      CHECK(got == want);
+      CHECK(p == buf.data() + s.size());
+    }
+  }
+  // Truncated (no stop byte within the input) and over-long encodings fail.
+  const std::string cont(12, '\x80');
+  uint64_t v = 0;
+  for (size_t n = 0; n <= cont.size(); ++n) {
+    CHECK(DecodeVarint64Fast(cont.data(), cont.data() + n, &v) == nullptr);
+  }
+}

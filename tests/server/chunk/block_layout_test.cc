@@ -65,7 +65,7 @@ TEST_CASE("non-zstd blocks never use the lines prefix but split their entries") 
   for (Codec c : {Codec::kNone, Codec::kSnappy}) {
     BlockMeta meta;
     std::string block = BuildTraceBlock(50, c, &meta);
-    CHECK(static_cast<uint8_t>(block[21]) == kBlockFlagSplitEntries);
+    CHECK(static_cast<uint8_t>(block[21]) == (kBlockFlagSplitEntries | kBlockFlagEntriesCrc));
     DecodedBlock d;
     REQUIRE(DecodeBlock(block, "t", &d).ok());
     CHECK(d.size() == 50);

@@ -23,9 +23,16 @@ inline std::string Hex32(int i) {
   return s;
 }
 
-// Recomputes the block's masked crc32c after its bytes were changed.
+// Recomputes the block's masked crc32c (and its entries crc, when it has
+// one) after its bytes were changed.
 inline void Recrc(std::string* block) {
   uint32_t crc = common::crc32c::Value(block->data(), kBlockCrcOffset);
+  if ((static_cast<uint8_t>((*block)[21]) & kBlockFlagEntriesCrc) != 0) {
+    const uint32_t stored_entries = common::DecodeFixed32(block->data() + 36);
+    common::EncodeFixed32(block->data() + kBlockHeaderBytes + stored_entries,
+                          common::crc32c::Mask(common::crc32c::Extend(
+                              crc, block->data() + kBlockHeaderBytes, stored_entries)));
+  }
   crc = common::crc32c::Extend(crc, block->data() + kBlockHeaderBytes, block->size() - kBlockHeaderBytes);
   common::EncodeFixed32(block->data() + kBlockCrcOffset, common::crc32c::Mask(crc));
 }

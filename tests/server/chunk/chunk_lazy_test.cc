@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/coding.h"
 #include "server/chunk/block_iterator.h"
 #include "server/chunk/chunk.h"
 #include "server/chunk/chunk_builder.h"
@@ -132,6 +133,36 @@ TEST_CASE("opening a chunk lazily reads the header and the tail, not the blocks"
   REQUIRE(r.reads.size() >= 1);
   CHECK(r.reads.size() < 10);
   for (auto [off, len] : r.reads) CHECK(off < first_bloom);
+}
+
+TEST_CASE("decoding a block's entries alone reads its head, not its lines") {
+  Reader r{Encode(3000)};
+  auto c = Chunk::OpenLazy(r.bytes.size(), r.Fn(), "x");
+  REQUIRE(c.ok());
+  REQUIRE((*c)->BlockCount() > 3);
+  for (size_t i = 0; i < (*c)->BlockCount(); ++i) {
+    const BlockMeta& m = (*c)->Block(i);
+    r.reads.clear();
+    DecodedBlock sizes, full;
+    REQUIRE((*c)->DecodeBlockEntries(i, &sizes).ok());
+    const uint32_t stored_entries = skald::common::DecodeFixed32(r.bytes.data() + m.offset + 36);
+    // The header, then the header with the entries column and its crc.
+    REQUIRE(r.reads.size() == 2);
+    CHECK(r.reads[0] == std::pair<uint64_t, uint64_t>{m.offset, kBlockHeaderBytes});
+    CHECK(r.reads[1] == std::pair<uint64_t, uint64_t>{m.offset, kBlockHeaderBytes + stored_entries +
+                                                                   kBlockEntriesCrcBytes});
+    CHECK(r.reads[1].second < m.length);
+    REQUIRE((*c)->DecodeBlock(i, &full).ok());
+    CHECK(sizes.timestamps == full.timestamps);
+    CHECK(sizes.line_offsets == full.line_offsets);
+  }
+  // A damaged entries column is still caught.
+  const BlockMeta& m = (*c)->Block(1);
+  r.bytes[m.offset + kBlockHeaderBytes + 1] ^= 0x10;
+  DecodedBlock sizes;
+  auto st = (*c)->DecodeBlockEntries(1, &sizes);
+  CHECK(st.code() == StatusCode::kCorruption);
+  CHECK(st.message().find("checksum") != std::string::npos);
 }
 
 TEST_CASE("a small chunk opened lazily keeps only its blooms and index, not the block bytes read with them") {
