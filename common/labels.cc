@@ -8,8 +8,12 @@ namespace skald::common {
 
 Labels::Labels(std::vector<Label> pairs) {
   std::erase_if(pairs, [](const Label& l) { return l.value.empty(); });
-  std::stable_sort(pairs.begin(), pairs.end(),
-                   [](const Label& a, const Label& b) { return a.name < b.name; });
+  auto by_name = [](const Label& a, const Label& b) { return a.name < b.name; };
+  // Most label sets arrive sorted (built from sorted ones); stable_sort
+  // would still allocate its buffer.
+  if (!std::is_sorted(pairs.begin(), pairs.end(), by_name)) {
+    std::stable_sort(pairs.begin(), pairs.end(), by_name);
+  }
   pairs_ = std::move(pairs);
 }
 

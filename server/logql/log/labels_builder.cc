@@ -202,6 +202,9 @@ std::shared_ptr<const LabelsResult> LabelsBuilder::Result() {
   }
   auto r = std::make_shared<LabelsResult>();
   std::vector<Label> all, stream, md, parsed;
+  all.reserve(sort_buf_.size());
+  stream.reserve(base_.size());
+  md.reserve(n_adds_);
   for (const Label* l : sort_buf_) all.push_back(*l);
   for (size_t i = 0; i < base_.size(); ++i) {
     if (!base_hidden_[i]) stream.push_back(base_[i]);
