@@ -62,9 +62,10 @@ struct IngesterOptions {
   // wal.flush_on_shutdown: flush every stream on Shutdown().
   bool flush_on_shutdown = true;
   // Skald: when the unflushed data in memory (compressed blocks and head
-  // blocks, Stream::MemoryBytes) exceeds this, the flush loop seals the
-  // largest open chunks (reason "memory") until at most half of it would
-  // remain, and flushes them. 0 = no budget.
+  // blocks, Stream::MemoryBytes) exceeds this, the flush loop compresses the
+  // largest head blocks in place until at most half of it remains, and if
+  // that is not enough seals the largest open chunks (reason "memory") and
+  // flushes them. 0 = no budget.
   uint64_t max_head_memory_bytes = 32ull << 20;
   // How often the flush loop checks the memory budget.
   int64_t memory_check_period_ns = 500LL * 1'000'000;
@@ -111,8 +112,10 @@ class Ingester : public PushSink {
   common::Status Flush();
   // One flush-loop pass at the current time (what the loop runs).
   common::Status FlushDue();
-  // Applies max_head_memory_bytes now: seals the largest open chunks and
-  // flushes when over budget. Returns the first flush error.
+  // Applies max_head_memory_bytes now: when over budget, compresses the
+  // largest head blocks (their chunks stay open) and, if that is not enough,
+  // seals the largest open chunks and flushes them (reason "memory").
+  // Returns the first flush error.
   common::Status EnforceMemoryBudget();
 
   // ---- query hooks ----
@@ -153,6 +156,7 @@ class Ingester : public PushSink {
   common::Family<common::Counter>* chunks_flushed_ = nullptr;
   common::Histogram* wal_append_seconds_ = nullptr;
   common::Family<common::Counter>* flush_failures_ = nullptr;
+  common::Family<common::Counter>* head_compactions_ = nullptr;
 
   std::atomic<uint64_t> next_seq_{0};
   std::atomic<uint64_t> head_bytes_{0};

@@ -127,6 +127,24 @@ void Stream::SealNow(FlushReason reason) {
   SealLocked(reason);
 }
 
+uint64_t Stream::CompactHead() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (open_.builder == nullptr || open_.builder->HeadRawBytes() == 0) return 0;
+  const uint64_t before = open_.builder->MemoryBytes();
+  common::Status st = open_.builder->Seal();
+  if (!st.ok()) {
+    spdlog::error("compressing the head block of stream {} failed: {}", text_, st.ToString());
+    return 0;
+  }
+  const uint64_t after = open_.builder->MemoryBytes();
+  return before > after ? before - after : 0;
+}
+
+uint64_t Stream::OpenHeadRawBytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return open_.builder != nullptr ? open_.builder->HeadRawBytes() : 0;
+}
+
 std::vector<const SealedChunk*> Stream::SealedForFlush() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<const SealedChunk*> out;

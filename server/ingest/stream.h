@@ -97,6 +97,13 @@ class Stream {
   bool SealIfDue(int64_t now_mono_ns, const StreamConfig& config);
   // Seals the open chunk (if non-empty) for `reason`.
   void SealNow(FlushReason reason);
+  // Compresses the open chunk's head block into a block now and frees its
+  // buffers; the chunk stays open. Returns the memory bytes freed (0 when
+  // the head is empty, when compressing saved nothing, or on an encoding
+  // error, which is logged and leaves the entries in the head).
+  uint64_t CompactHead();
+  // Raw bytes in the open chunk's head block (not yet compressed).
+  uint64_t OpenHeadRawBytes() const;
 
   // The sealed chunks now waiting, oldest first (owned by the stream).
   std::vector<const SealedChunk*> SealedForFlush() const;

@@ -345,6 +345,76 @@ TEST_CASE("ingester over its memory budget flushes the largest streams first, re
   CHECK(f.store.reasons.size() == 1);
 }
 
+namespace {
+// `n` lines of about `len` bytes: `compressible` ones repeat a phrase,
+// the others are pseudo-random printable bytes (zstd saves little).
+std::vector<std::string> Lines(int n, size_t len, bool compressible, uint64_t seed) {
+  std::vector<std::string> out;
+  uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
+  for (int i = 0; i < n; ++i) {
+    std::string l = "line " + std::to_string(i) + " ";
+    while (l.size() < len) {
+      if (compressible) {
+        l += "level=info msg=\"request served\" path=/api/items ";
+      } else {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        l.push_back(static_cast<char>('!' + x % 90));
+      }
+    }
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("ingester over its memory budget compresses big head blocks first and keeps their chunks open") {
+  Fixture f;
+  IngesterOptions o;
+  o.stream = f.cfg;
+  o.marks_path = "/wal/flush.marks";
+  o.env = &f.env;
+  o.max_head_memory_bytes = 200 * 1024;  // two heads of ~140 KiB raw are over it
+  f.ing = std::make_unique<Ingester>(o, [&f](std::string_view) { return f.limits; }, &f.wal, &f.store, &f.clock,
+                                     &f.metrics);
+  REQUIRE(f.ing->Recover().ok());
+  CHECK(f.Push("t", f.Stream(R"({a="1"})", Lines(700, 200, true, 1))).ok());
+  CHECK(f.Push("t", f.Stream(R"({a="2"})", Lines(700, 200, true, 2), kNow + 1000)).ok());
+  CHECK(f.ing->EnforceMemoryBudget().ok());
+  // Compressing the heads was enough: nothing sealed or flushed, every entry
+  // still in the head and readable.
+  CHECK(f.store.reasons.empty());
+  CHECK(f.HeadEntries("t") == 1400);
+  CHECK(f.metrics.Expose().find("skald_ingester_head_compactions_total") != std::string::npos);
+  // The open chunks go on taking entries, and a flush writes each as one chunk.
+  CHECK(f.Push("t", f.Stream(R"({a="1"})", {"one more"}, kNow + 5000)).ok());
+  CHECK(f.ing->Flush().ok());
+  CHECK(f.store.Count("t{a=\"1\"}") == 701);
+  CHECK(f.store.Count("t{a=\"2\"}") == 700);
+  CHECK(f.store.reasons.size() == 2);
+}
+
+TEST_CASE("ingester seals chunks when compressed data alone is over its memory budget") {
+  Fixture f;
+  IngesterOptions o;
+  o.stream = f.cfg;
+  o.marks_path = "/wal/flush.marks";
+  o.env = &f.env;
+  o.max_head_memory_bytes = 60 * 1024;
+  f.ing = std::make_unique<Ingester>(o, [&f](std::string_view) { return f.limits; }, &f.wal, &f.store, &f.clock,
+                                     &f.metrics);
+  REQUIRE(f.ing->Recover().ok());
+  // ~160 KiB of pseudo-random lines: compressing the head cannot get it
+  // under half the budget.
+  CHECK(f.Push("t", f.Stream(R"({a="1"})", Lines(800, 200, false, 3))).ok());
+  CHECK(f.ing->EnforceMemoryBudget().ok());
+  REQUIRE(f.store.reasons.size() == 1);
+  CHECK(f.store.reasons[0] == FlushReason::kMemory);
+  CHECK(f.store.Count("t{a=\"1\"}") == 800);
+  CHECK(f.HeadEntries("t") == 0);
+}
+
 TEST_CASE("ingester drops a late duplicate of an entry already cut into a compressed block") {
   Fixture f;
   f.cfg.chunk.block_bytes = 64;  // every couple of entries cut a block
