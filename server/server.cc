@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "common/clock.h"
 #include "common/http/http_server.h"
 #include "common/json_writer.h"
 #include "common/logging.h"
@@ -134,6 +135,25 @@ Status Server::RegisterApi() {
       write_path_->index(), write_path_->chunks(), write_path_->ingester(),
       static_cast<size_t>(std::max<int64_t>(0, options_.query.chunk_cache_bytes)));
   engine_ = std::make_unique<logql::Engine>(querier_.get(), query_pool_.get());
+  // Once the store is open, fill the chunk cache with the newest chunks in
+  // the background: the first queries after a start then do not read every
+  // chunk's blooms. Queries are served meanwhile.
+  AddService(
+      "chunk-cache-warmup",
+      [this] {
+        warmup_ = std::thread([this] {
+          const int64_t t0 = common::Clock::Real()->MonotonicNanos();
+          const size_t n = querier_->WarmChunkCache(&warmup_stop_);
+          spdlog::info("chunk cache warmed: {} chunks, {} MiB in {} ms", n,
+                       querier_->chunk_cache().bytes() >> 20,
+                       (common::Clock::Real()->MonotonicNanos() - t0) / 1'000'000);
+        });
+        return Status::OK();
+      },
+      [this] {
+        warmup_stop_.store(true);
+        if (warmup_.joinable()) warmup_.join();
+      });
   query_api_ = std::make_unique<api::QueryApi>();
   query_api_->engine = engine_.get();
   query_api_->tenants.auth_enabled = options_.auth_enabled;

@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/http/router.h"
@@ -97,6 +98,9 @@ class Server {
   // The read path over write_path_'s index, chunks and ingester.
   std::unique_ptr<common::ThreadPool> query_pool_;
   std::unique_ptr<query::StoreQuerier> querier_;
+  // Fills querier_'s chunk cache after the start (service "chunk-cache-warmup").
+  std::thread warmup_;
+  std::atomic<bool> warmup_stop_{false};
   std::unique_ptr<logql::Engine> engine_;
   std::unique_ptr<api::QueryApi> query_api_;
   std::unique_ptr<common::http::HttpServer> http_;

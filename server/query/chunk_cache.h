@@ -40,6 +40,7 @@ class ChunkCache {
 
   size_t bytes() const;
   size_t size() const;
+  size_t capacity() const { return capacity_; }
 
  private:
   struct Key {

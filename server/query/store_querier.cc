@@ -5,6 +5,8 @@
 #include <functional>
 #include <map>
 
+#include <spdlog/spdlog.h>
+
 #include "server/chunk/chunk.h"
 #include "server/chunk/tokenizer.h"
 
@@ -255,6 +257,14 @@ class ChunkSource final : public EntrySource {
   // miss, each decoded block's stored length where it is decoded.
   Result<std::shared_ptr<const chunk::Chunk>> OpenChunk(QueryStats* stats) const {
     if (auto hit = cache_->Get(ref_)) return hit;
+    auto c = OpenUncached(stats);
+    if (c.ok()) cache_->Put(ref_, *c);
+    return c;
+  }
+
+ public:
+  // Opens the chunk lazily without the cache (the cache warm-up).
+  Result<std::shared_ptr<const chunk::Chunk>> OpenUncached(QueryStats* stats) const {
     std::string where = "chunk " + std::to_string(ref_.id) + " (file " +
                         std::to_string(ref_.file_id) + " @" + std::to_string(ref_.offset) + ")";
     auto c = chunk::Chunk::OpenLazy(
@@ -267,10 +277,10 @@ class ChunkSource final : public EntrySource {
     uint64_t block_bytes = 0;
     for (size_t i = 0; i < (*c)->BlockCount(); ++i) block_bytes += (*c)->Block(i).length;
     stats->compressed_bytes += (*c)->size() - block_bytes;
-    cache_->Put(ref_, *c);
-    return c;
+    return std::shared_ptr<const chunk::Chunk>(std::move(c).value());
   }
 
+ private:
   store::ChunkStore* store_;
   ChunkCache* cache_;
   store::ChunkRef ref_;
@@ -384,6 +394,50 @@ Result<std::vector<logql::StreamSources>> StoreQuerier::SelectStreams(
     if (!ss.sources.empty()) out.push_back(std::move(ss));
   }
   return out;
+}
+
+size_t StoreQuerier::WarmChunkCache(const std::atomic<bool>* stop) {
+  if (cache_.capacity() == 0) return 0;
+  auto stopped = [stop] { return stop != nullptr && stop->load(std::memory_order_relaxed); };
+  auto tenants = index_->Tenants();
+  if (!tenants.ok()) {
+    spdlog::warn("chunk cache warm-up: listing tenants failed: {}", tenants.status().ToString());
+    return 0;
+  }
+  std::vector<store::ChunkRef> refs;
+  for (const std::string& tenant : *tenants) {
+    auto streams = index_->FindStreams(tenant, {}, INT64_MIN, INT64_MAX);
+    if (!streams.ok()) continue;
+    std::vector<uint64_t> ids;
+    for (const auto& st : *streams) ids.push_back(st.id);
+    if (ids.empty()) continue;
+    auto r = index_->ChunksFor(tenant, ids, INT64_MIN, INT64_MAX);
+    if (r.ok()) refs.insert(refs.end(), r->begin(), r->end());
+  }
+  std::sort(refs.begin(), refs.end(), [](const store::ChunkRef& a, const store::ChunkRef& b) {
+    return a.through_ts > b.through_ts;
+  });
+  // Opened newest first until full, then cached oldest first, so the newest
+  // chunks end up the most recently used (the last to be evicted).
+  std::vector<std::pair<const store::ChunkRef*, std::shared_ptr<const chunk::Chunk>>> opened;
+  size_t bytes = cache_.bytes();
+  QueryStats stats;
+  for (const store::ChunkRef& ref : refs) {
+    if (stopped()) break;
+    if (cache_.Get(ref) != nullptr) continue;
+    ChunkSource source(chunks_, nullptr, ref);
+    auto c = source.OpenUncached(&stats);
+    if (!c.ok()) {
+      spdlog::warn("chunk cache warm-up: {}", c.status().ToString());
+      continue;
+    }
+    const size_t n = (*c)->MemoryBytes();
+    if (bytes + n > cache_.capacity()) break;
+    bytes += n;
+    opened.emplace_back(&ref, std::move(c).value());
+  }
+  for (auto it = opened.rbegin(); it != opened.rend(); ++it) cache_.Put(*it->first, std::move(it->second));
+  return opened.size();
 }
 
 }  // namespace skald::server::query

