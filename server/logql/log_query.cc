@@ -22,7 +22,10 @@ namespace {
 // How often (in lines) a task checks the deadline.
 constexpr size_t kCheckEveryLines = 1024;
 // The first time slice of a log query is this fraction of its range; each
-// later slice is 2-16x the covered span (more when fewer lines turned up).
+// later slice is 1.25-16x the covered span: 1.1x what the lines found so far
+// say the limit needs, 16x when none turned up. (With at least 2x and 1.25x
+// the estimate, a `|= "timeout"` limit 1000 read 8% more than now: the last
+// slice overshoots the cutoff, and each round decompresses whole segments.)
 // Every entry of a slice goes through the pipeline (labels built, line
 // copied) before the limit cuts, so a small first slice keeps a limit query
 // over many streams close to `limit` entries; a rare match costs one more
@@ -296,10 +299,10 @@ Result<QueryResult> EvalLogQuery(const common::logql::LogSelectorExpr& expr,
     if (all_done) break;
     if (found >= p.limit && CountUnique(states) >= p.limit) break;
     const double grow = found == 0 ? kMaxSliceGrowth
-                                   : std::clamp(1.25 * p.limit / static_cast<double>(found), 2.0,
+                                   : std::clamp(1.1 * p.limit / static_cast<double>(found), 1.25,
                                                 kMaxSliceGrowth);
-    covered = covered > range / static_cast<int64_t>(grow) ? range
-                                                            : static_cast<int64_t>(covered * grow);
+    const double next = static_cast<double>(covered) * grow;
+    covered = next >= static_cast<double>(range) ? range : static_cast<int64_t>(next);
   }
 
   std::vector<LogLine> all;
