@@ -208,6 +208,9 @@ Result<QueryResult> EvalLogQuery(const common::logql::LogSelectorExpr& expr,
   for (size_t i = 0; i < tasks.size(); ++i) {
     stream_index[i] = static_cast<size_t>(tasks[i].stream - streams->data());
   }
+  // Each round looks up every task's stream pipeline: hash the labels once.
+  std::vector<uint64_t> stream_hash(streams->size());
+  for (size_t i = 0; i < streams->size(); ++i) stream_hash[i] = (*streams)[i].labels->Fingerprint();
   const bool backward = p.direction == Direction::kBackward;
 
   // Reads task `ti` up to `bound`: entries at or after it (backward) or
@@ -235,7 +238,7 @@ Result<QueryResult> EvalLogQuery(const common::logql::LogSelectorExpr& expr,
     }
     const size_t first_new = out.lines.size();
     auto pipeline = pipelines.Get();
-    log::StreamPipeline& sp = pipeline->ForStream(*task.stream->labels);
+    log::StreamPipeline& sp = pipeline->ForStream(*task.stream->labels, stream_hash[stream_index[ti]]);
     std::vector<common::Label> metadata;
     iter::EntryIterator& it = *st.it;
     while (true) {
@@ -304,6 +307,9 @@ Result<QueryResult> EvalLogQuery(const common::logql::LogSelectorExpr& expr,
     const double next = static_cast<double>(covered) * grow;
     covered = next >= static_cast<double>(range) ? range : static_cast<int64_t>(next);
   }
+  // Iterators still open (paused or cut) hold decoded blocks and zstd
+  // streams: release them on the pool rather than one by one on this thread.
+  pool.ParallelFor(states.size(), [&](size_t ti) { states[ti].it.reset(); });
 
   std::vector<LogLine> all;
   for (auto& st : states) {

@@ -32,8 +32,9 @@ std::shared_ptr<const LabelsResult> StreamPipeline::BaseLabels() {
 
 Pipeline::Pipeline(std::vector<StagePtr> stages) : stages_(std::move(stages)) {}
 
-StreamPipeline& Pipeline::ForStream(const Labels& stream) {
-  uint64_t h = stream.Fingerprint();
+StreamPipeline& Pipeline::ForStream(const Labels& stream) { return ForStream(stream, stream.Fingerprint()); }
+
+StreamPipeline& Pipeline::ForStream(const Labels& stream, uint64_t h) {
   auto& bucket = cache_[h];
   for (auto& [lbls, sp] : bucket) {
     if (lbls == stream) return *sp;

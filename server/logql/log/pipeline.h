@@ -74,6 +74,9 @@ class Pipeline {
   // labels' fingerprint. The reference stays valid until the cache is cleared
   // (see kMaxCachedStreams) or the Pipeline is destroyed.
   StreamPipeline& ForStream(const Labels& stream);
+  // The same with the labels' Fingerprint() already known (a caller that
+  // asks for the same stream again and again).
+  StreamPipeline& ForStream(const Labels& stream, uint64_t fingerprint);
 
   // True when there are no stages (every line passes unchanged).
   bool IsNoop() const { return stages_.empty(); }
