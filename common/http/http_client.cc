@@ -163,13 +163,14 @@ asio::awaitable<void> HttpClient::Impl::Connect(const ParsedUrl& url, Status* ou
 template <typename Stream>
 asio::awaitable<void> HttpClient::Impl::Exchange(Stream& stream, const ParsedUrl& url, const ClientRequest& req,
                                                  std::optional<Result<ClientResponse>>* out, bool* stale) {
-  bhttp::request<bhttp::string_body> breq;
+  // The body is sent from the caller's buffer (kept for a retry), not copied.
+  bhttp::request<bhttp::span_body<const char>> breq;
   breq.version(11);
   breq.method_string(req.method);
   breq.target(url.target);
   breq.set(bhttp::field::host, url.host + ":" + url.port);
   for (const auto& [k, v] : req.headers) breq.set(k, v);
-  breq.body() = req.body;
+  breq.body() = beast::span<const char>(req.body.data(), req.body.size());
   if (!req.body.empty() || req.method == "POST" || req.method == "PUT") breq.prepare_payload();
   breq.keep_alive(true);
   error_code ec;
