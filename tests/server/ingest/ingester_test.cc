@@ -96,6 +96,7 @@ struct Fixture {
     o.stream = cfg;
     o.marks_path = "/wal/flush.marks";
     o.env = &env;
+    o.max_head_memory_bytes = max_head_memory_bytes;
     ing = std::make_unique<Ingester>(o, [this](std::string_view) { return limits; }, &wal, &store, &clock,
                                      &metrics);
     REQUIRE(ing->Recover().ok());
@@ -119,6 +120,7 @@ struct Fixture {
     return n;
   }
   StreamConfig cfg;
+  uint64_t max_head_memory_bytes = IngesterOptions{}.max_head_memory_bytes;
   IngesterLimits limits;
   FakeClock clock{kNow};
   MetricsRegistry metrics;
@@ -320,16 +322,9 @@ TEST_CASE("flush reasons have Loki's names") {
 
 TEST_CASE("ingester over its memory budget flushes the largest streams first, reason memory") {
   Fixture f;
-  f.Reopen();
   // Budget: 600 bytes; stream a holds ~1000 raw bytes, b ~100.
-  IngesterOptions o;
-  o.stream = f.cfg;
-  o.marks_path = "/wal/flush.marks";
-  o.env = &f.env;
-  o.max_head_memory_bytes = 600;
-  f.ing = std::make_unique<Ingester>(o, [&f](std::string_view) { return f.limits; }, &f.wal, &f.store, &f.clock,
-                                     &f.metrics);
-  REQUIRE(f.ing->Recover().ok());
+  f.max_head_memory_bytes = 600;
+  f.Reopen();
   std::vector<std::string> big, small;
   for (int i = 0; i < 10; ++i) big.push_back(std::string(100, static_cast<char>('a' + i)));
   small.push_back(std::string(100, 'z'));
@@ -371,14 +366,8 @@ std::vector<std::string> Lines(int n, size_t len, bool compressible, uint64_t se
 
 TEST_CASE("ingester over its memory budget compresses big head blocks first and keeps their chunks open") {
   Fixture f;
-  IngesterOptions o;
-  o.stream = f.cfg;
-  o.marks_path = "/wal/flush.marks";
-  o.env = &f.env;
-  o.max_head_memory_bytes = 200 * 1024;  // two heads of ~140 KiB raw are over it
-  f.ing = std::make_unique<Ingester>(o, [&f](std::string_view) { return f.limits; }, &f.wal, &f.store, &f.clock,
-                                     &f.metrics);
-  REQUIRE(f.ing->Recover().ok());
+  f.max_head_memory_bytes = 200 * 1024;  // two heads of ~140 KiB raw are over it
+  f.Reopen();
   CHECK(f.Push("t", f.Stream(R"({a="1"})", Lines(700, 200, true, 1))).ok());
   CHECK(f.Push("t", f.Stream(R"({a="2"})", Lines(700, 200, true, 2), kNow + 1000)).ok());
   CHECK(f.ing->EnforceMemoryBudget().ok());
@@ -386,7 +375,7 @@ TEST_CASE("ingester over its memory budget compresses big head blocks first and 
   // still in the head and readable.
   CHECK(f.store.reasons.empty());
   CHECK(f.HeadEntries("t") == 1400);
-  CHECK(f.metrics.Expose().find("skald_ingester_head_compactions_total") != std::string::npos);
+  CHECK(f.metrics.Expose().find("\nskald_ingester_head_compactions_total 2\n") != std::string::npos);
   // The open chunks go on taking entries, and a flush writes each as one chunk.
   CHECK(f.Push("t", f.Stream(R"({a="1"})", {"one more"}, kNow + 5000)).ok());
   CHECK(f.ing->Flush().ok());
@@ -397,14 +386,8 @@ TEST_CASE("ingester over its memory budget compresses big head blocks first and 
 
 TEST_CASE("ingester seals chunks when compressed data alone is over its memory budget") {
   Fixture f;
-  IngesterOptions o;
-  o.stream = f.cfg;
-  o.marks_path = "/wal/flush.marks";
-  o.env = &f.env;
-  o.max_head_memory_bytes = 60 * 1024;
-  f.ing = std::make_unique<Ingester>(o, [&f](std::string_view) { return f.limits; }, &f.wal, &f.store, &f.clock,
-                                     &f.metrics);
-  REQUIRE(f.ing->Recover().ok());
+  f.max_head_memory_bytes = 60 * 1024;
+  f.Reopen();
   // ~160 KiB of pseudo-random lines: compressing the head cannot get it
   // under half the budget.
   CHECK(f.Push("t", f.Stream(R"({a="1"})", Lines(800, 200, false, 3))).ok());

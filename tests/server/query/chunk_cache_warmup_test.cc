@@ -22,7 +22,6 @@ using skald::server::query::StoreQuerier;
 using skald::server::store::ChunkMeta;
 using skald::server::store::ChunkRef;
 using skald::server::store::ChunkStore;
-using skald::server::store::ChunkStoreOptions;
 using skald::server::store::Index;
 using namespace skald::server::store::testing;
 
@@ -35,14 +34,8 @@ struct Fixture {
   TempDir dir;
   MemEnv env;
   std::unique_ptr<Index> index = OpenIndex(dir);
-  std::unique_ptr<ChunkStore> store;
+  std::unique_ptr<ChunkStore> store = OpenStore(index.get(), &env, "/data/chunks");
 
-  Fixture() {
-    ChunkStoreOptions o;
-    o.root = "/data/chunks";
-    o.env = &env;
-    store = ChunkStore::Open(o, index.get()).value();
-  }
   // A real chunk of 50 entries from `start` (ns), stored for `tenant`.
   ChunkRef Write(const char* tenant, const char* labels, int64_t start) {
     const uint64_t stream = index->GetOrCreateStream(tenant, L(labels), start).value();

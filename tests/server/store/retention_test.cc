@@ -23,12 +23,7 @@ struct Fixture {
   std::unique_ptr<Index> index = OpenIndex(dir);
   std::unique_ptr<ChunkStore> store;
 
-  Fixture() {
-    ChunkStoreOptions o;
-    o.root = "/chunks";
-    o.env = &env;
-    store = ChunkStore::Open(o, index.get()).value();
-  }
+  Fixture() { store = OpenStore(index.get(), &env, "/chunks"); }
   uint64_t Stream(const char* tenant, const char* labels, int64_t ts) {
     return index->GetOrCreateStream(tenant, L(labels), ts).value();
   }

@@ -12,6 +12,7 @@
 
 #include "common/labels.h"
 #include "common/matcher.h"
+#include "server/store/chunk_store.h"
 #include "server/store/index.h"
 
 namespace skald::server::store::testing {
@@ -55,6 +56,16 @@ inline std::unique_ptr<Index> OpenIndex(const TempDir& dir) {
   auto idx = Index::Open(o);
   REQUIRE(idx.ok());
   return std::move(idx).value();
+}
+
+// A chunk store under `root` in `env` over `index`.
+inline std::unique_ptr<ChunkStore> OpenStore(Index* index, common::Env* env, const char* root) {
+  ChunkStoreOptions o;
+  o.root = root;
+  o.env = env;
+  auto s = ChunkStore::Open(o, index);
+  REQUIRE(s.ok());
+  return std::move(s).value();
 }
 
 // Canonical label strings of `streams`, in order.
