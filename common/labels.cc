@@ -32,7 +32,11 @@ std::optional<std::string_view> Labels::FindDuplicateName() const {
 }
 
 std::string Labels::ToString() const {
-  std::string out = "{";
+  size_t n = 2;
+  for (const auto& p : pairs_) n += p.name.size() + p.value.size() + 5;
+  std::string out;
+  out.reserve(n);
+  out += '{';
   for (size_t i = 0; i < pairs_.size(); ++i) {
     if (i) out += ", ";
     out += pairs_[i].name;
@@ -114,6 +118,19 @@ int HexVal(char c) {
 void AppendGoQuoted(std::string* dst, std::string_view s) {
   dst->push_back('"');
   for (size_t i = 0; i < s.size();) {
+    // A run of printable ASCII that needs no escape goes in one append (label
+    // values are almost all such runs; this builds every stream fingerprint).
+    size_t j = i;
+    while (j < s.size()) {
+      const auto b = static_cast<unsigned char>(s[j]);
+      if (b < 0x20 || b >= 0x7F || b == '"' || b == '\\') break;
+      ++j;
+    }
+    if (j > i) {
+      dst->append(s.data() + i, j - i);
+      i = j;
+      if (i == s.size()) break;
+    }
     auto c = static_cast<unsigned char>(s[i]);
     switch (c) {
       case '"': *dst += "\\\""; ++i; continue;

@@ -57,3 +57,23 @@ TEST_CASE("label names follow the Prometheus rule") {
   CHECK_FALSE(skald::common::IsValidLabelName("a-b"));
   CHECK_FALSE(skald::common::IsValidLabelName(""));
 }
+
+TEST_CASE("AppendGoQuoted quotes as Go's %q: plain runs as is, escapes, control bytes and bad UTF-8 as \\x") {
+  auto q = [](std::string_view s) {
+    std::string out;
+    skald::common::AppendGoQuoted(&out, s);
+    return out;
+  };
+  CHECK(q("") == R"("")");
+  CHECK(q("plain text 123") == R"("plain text 123")");
+  CHECK(q("a\"b\\c") == R"("a\"b\\c")");
+  CHECK(q("\n\t\r\a\b\f\v") == R"("\n\t\r\a\b\f\v")");
+  CHECK(q(std::string_view("x\x01y\x7fz", 5)) == R"("x\x01y\x7fz")");
+  CHECK(q(std::string_view("\0", 1)) == R"("\x00")");
+  CHECK(q("caf\xc3\xa9 \xf0\x9f\x98\x80") == "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"");  // valid UTF-8 kept
+  CHECK(q("bad \xff end") == R"("bad \xff end")");
+  CHECK(q("lone \xc3") == R"("lone \xc3")");
+  CHECK(q("\xc3(") == R"("\xc3(")");
+  // Runs on both sides of every kind of break.
+  CHECK(q("ab\"cd\ne\xc3\xa9" "fg\xffhi") == "\"ab\\\"cd\\ne\xc3\xa9" "fg\\xffhi\"");
+}
