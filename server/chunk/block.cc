@@ -1,7 +1,6 @@
 #include "server/chunk/block.h"
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 
 #define ZSTD_STATIC_LINKING_ONLY  // ZSTD_d_stableOutBuffer (zstd >= 1.4.6)
@@ -76,21 +75,6 @@ Status ParseHeader(std::string_view bytes, std::string_view where, Header* h) {
   return Status::OK();
 }
 
-// Reads one varint from the front of `*in` (common::DecodeVarint64Fast).
-inline bool ReadVarint(std::string_view* in, uint64_t* v) {
-  const char* p = common::DecodeVarint64Fast(in->data(), in->data() + in->size(), v);
-  if (p == nullptr) return false;
-  in->remove_prefix(static_cast<size_t>(p - in->data()));
-  return true;
-}
-
-inline bool ReadVarsint(std::string_view* in, int64_t* v) {
-  uint64_t u = 0;
-  if (!ReadVarint(in, &u)) return false;
-  *v = common::ZigZagDecode(u);
-  return true;
-}
-
 // The first two runs of a split entries column (kBlockFlagSplitEntries):
 // timestamp deltas into out->timestamps, line lengths into
 // out->line_offsets (both sized by the caller, line_offsets[0] = 0), line
@@ -109,7 +93,7 @@ Status DecodeTimeAndLengthRuns(std::string_view* col, const Header& h, uint64_t 
   int64_t ts = min_ts;
   for (uint32_t i = 0; i < count; ++i) {
     uint64_t u = 0;
-    p = common::DecodeVarint64Fast(p, end, &u);
+    p = common::DecodeVarint64(p, end, &u);
     if (p == nullptr) return Status::Corruption("block entries column truncated", where);
     ts = static_cast<int64_t>(static_cast<uint64_t>(ts) +
                               static_cast<uint64_t>(common::ZigZagDecode(u)));  // wraps, no UB
@@ -119,7 +103,7 @@ Status DecodeTimeAndLengthRuns(std::string_view* col, const Header& h, uint64_t 
   uint64_t off = 0;
   for (uint32_t i = 0; i < count; ++i) {
     uint64_t len = 0;
-    p = common::DecodeVarint64Fast(p, end, &len);
+    p = common::DecodeVarint64(p, end, &len);
     if (p == nullptr) return Status::Corruption("block entries column truncated", where);
     off += len;
     if (off > max_line_bytes) return Status::Corruption("block entry out of range", where);
@@ -149,7 +133,7 @@ Status DecodeEntries(std::string_view col, const Header& h, std::string_view whe
     int64_t set = 0;
     for (uint32_t i = 0; i < h.count; ++i) {
       int64_t delta = 0;
-      if (!ReadVarsint(&col, &delta)) return Status::Corruption("block entries column truncated", where);
+      if (!common::GetVarsint64(&col, &delta)) return Status::Corruption("block entries column truncated", where);
       set = static_cast<int64_t>(static_cast<uint64_t>(set) + static_cast<uint64_t>(delta));  // wraps, no UB
       if (!keep_sets) {
         if (set < 0) return Status::Corruption("block entry out of range", where);
@@ -168,8 +152,8 @@ Status DecodeEntries(std::string_view col, const Header& h, std::string_view whe
   for (uint32_t i = 0; i < h.count; ++i) {
     int64_t delta = 0;
     uint64_t len = 0, set = 0;
-    if (!ReadVarsint(&col, &delta) || !ReadVarint(&col, &len) ||
-        !ReadVarint(&col, &set)) {
+    if (!common::GetVarsint64(&col, &delta) || !common::GetVarint64(&col, &len) ||
+        !common::GetVarint64(&col, &set)) {
       return Status::Corruption("block entries column truncated", where);
     }
     ts += delta;
@@ -285,7 +269,7 @@ Status DecodeSegmentedEntries(std::string_view col, const Header& h, std::string
     int64_t set = 0;
     for (uint32_t i = 0; i < h.count; ++i) {
       int64_t delta = 0;
-      if (!ReadVarsint(&col, &delta)) return Status::Corruption("block entries column truncated", where);
+      if (!common::GetVarsint64(&col, &delta)) return Status::Corruption("block entries column truncated", where);
       set = static_cast<int64_t>(static_cast<uint64_t>(set) + static_cast<uint64_t>(delta));  // wraps, no UB
       if (set < 0 || set > INT32_MAX) return Status::Corruption("block entry out of range", where);
       out->meta_ids[i] = static_cast<uint32_t>(set);

@@ -153,7 +153,7 @@ TEST_CASE("SkipVarints fails on a run cut short") {
   CHECK(two.size() == 2);  // the cut third varint's first two bytes remain
 }
 
-TEST_CASE("DecodeVarint64Fast agrees with DecodeVarint64, near the end of input too") {
+TEST_CASE("DecodeVarint64 decodes every length, with 8 bytes readable and near the end of input") {
   std::vector<uint64_t> values = {0, 1, 127, 128, 16383, 16384, std::numeric_limits<uint64_t>::max()};
   for (int i = 0; i < 64; ++i) {
     values.push_back(uint64_t{1} << i);
@@ -165,13 +165,12 @@ TEST_CASE("DecodeVarint64Fast agrees with DecodeVarint64, near the end of input 
     PutVarint64(&s, v);
     for (size_t pad : {size_t{0}, size_t{1}, size_t{7}, size_t{12}}) {
       std::string buf = s + std::string(pad, '\xff');  // continuation bytes after it
-      uint64_t got = 0, want = 0;
-      const char* end = buf.data() + buf.size();
-      const char* p = DecodeVarint64Fast(buf.data(), end, &got);
+      uint64_t got = 0;
+      const char* p = DecodeVarint64(buf.data(), buf.data() + buf.size(), &got);
       CAPTURE(v);
       CAPTURE(pad);
-      REQUIRE(p == DecodeVarint64(buf.data(), end, &want));
-      CHECK(got == want);
+      REQUIRE(p != nullptr);
+      CHECK(got == v);
       CHECK(p == buf.data() + s.size());
     }
   }
@@ -179,6 +178,6 @@ TEST_CASE("DecodeVarint64Fast agrees with DecodeVarint64, near the end of input 
   const std::string cont(12, '\x80');
   uint64_t v = 0;
   for (size_t n = 0; n <= cont.size(); ++n) {
-    CHECK(DecodeVarint64Fast(cont.data(), cont.data() + n, &v) == nullptr);
+    CHECK(DecodeVarint64(cont.data(), cont.data() + n, &v) == nullptr);
   }
 }
