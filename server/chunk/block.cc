@@ -30,6 +30,10 @@ size_t EntriesCrcBytes(const Header& h) {
   return (h.flags & kBlockFlagEntriesCrc) != 0 ? kBlockEntriesCrcBytes : 0;
 }
 
+// Offset of the stored lines column: the end of the block's head (header,
+// entries column and, with kBlockFlagEntriesCrc, its crc).
+size_t LinesStart(const Header& h) { return kBlockHeaderBytes + size_t{h.stored[0]} + EntriesCrcBytes(h); }
+
 // Parses and checks the 52-byte header at `p` (not the checksums); *total is
 // the block length it implies.
 Status ParseHeaderFields(const char* p, std::string_view where, Header* h, uint64_t* total) {
@@ -455,20 +459,25 @@ size_t DecodedBlock::MetadataSetsHolding(std::span<const common::Label> pairs,
 
 namespace {
 
-Status ParseBlock(std::string_view bytes, std::string_view where, Header* h) {
-  SKALD_RETURN_IF_ERROR(ParseHeader(bytes, where, h));
-  if (h->count == 0 || h->count > h->raw[0] || h->min_ts > h->max_ts) {
+// The header's entry count, time range and raw sizes are usable: checked
+// before anything is sized from them (DecodeBlockNewest sizes `lines`).
+Status CheckRanges(const Header& h, std::string_view where) {
+  if (h.count == 0 || h.count > h.raw[0] || h.min_ts > h.max_ts) {
     return Status::Corruption("block header range", where);
   }
-  // Before anything is sized from them (DecodeBlockNewest sizes `lines`).
-  for (uint32_t raw : h->raw) {
+  for (uint32_t raw : h.raw) {
     if (raw > kMaxColumnRawBytes) return Status::Corruption("column raw size over limit", where);
   }
   return Status::OK();
 }
 
+Status ParseBlock(std::string_view bytes, std::string_view where, Header* h) {
+  SKALD_RETURN_IF_ERROR(ParseHeader(bytes, where, h));
+  return CheckRanges(*h, where);
+}
+
 std::string_view StoredLines(std::string_view bytes, const Header& h) {
-  return bytes.substr(kBlockHeaderBytes + size_t{h.stored[0]} + EntriesCrcBytes(h), h.stored[1]);
+  return bytes.substr(LinesStart(h), h.stored[1]);
 }
 
 // Sizes out->lines for the block's lines column (ParseBlock has bounded
@@ -502,8 +511,7 @@ static Status DecodeWhole(std::string_view bytes, const Header& h, std::string_v
   out->segments.clear();
   std::string_view stored_entries = bytes.substr(kBlockHeaderBytes, h.stored[0]);
   std::string_view stored_lines = StoredLines(bytes, h);
-  std::string_view stored_meta =
-      bytes.substr(kBlockHeaderBytes + size_t{h.stored[0]} + EntriesCrcBytes(h) + h.stored[1], h.stored[2]);
+  std::string_view stored_meta = bytes.substr(LinesStart(h) + h.stored[1], h.stored[2]);
   thread_local std::string entries_buf;
   SKALD_RETURN_IF_ERROR(DecompressLines(h, stored_lines, where, out));
   if (with_metadata) {
@@ -534,9 +542,7 @@ Status ParseBlockHead(std::string_view head, std::string_view where, uint64_t* e
   if (head.size() < kBlockHeaderBytes) return Status::Corruption("block truncated", where);
   Header h{};
   SKALD_RETURN_IF_ERROR(ParseHeaderFields(head.data(), where, &h, block_length));
-  *entries_end = (h.flags & kBlockFlagEntriesCrc) != 0
-                     ? kBlockHeaderBytes + uint64_t{h.stored[0]} + kBlockEntriesCrcBytes
-                     : *block_length;
+  *entries_end = (h.flags & kBlockFlagEntriesCrc) != 0 ? LinesStart(h) : *block_length;
   return Status::OK();
 }
 
@@ -547,17 +553,12 @@ Status DecodeBlockEntriesOnly(std::string_view bytes, std::string_view where, De
     // and checked against its own crc.
     uint64_t total = 0;
     SKALD_RETURN_IF_ERROR(ParseHeaderFields(bytes.data(), where, &h, &total));
-    const size_t head_len = kBlockHeaderBytes + size_t{h.stored[0]};
-    if (bytes.size() != total && bytes.size() != head_len + kBlockEntriesCrcBytes) {
+    if (bytes.size() != total && bytes.size() != LinesStart(h)) {
       return Status::Corruption("block length mismatch", where);
     }
-    if (h.count == 0 || h.count > h.raw[0] || h.min_ts > h.max_ts) {
-      return Status::Corruption("block header range", where);
-    }
-    for (uint32_t raw : h.raw) {
-      if (raw > kMaxColumnRawBytes) return Status::Corruption("column raw size over limit", where);
-    }
-    const uint32_t want = common::crc32c::Unmask(common::DecodeFixed32(bytes.data() + head_len));
+    SKALD_RETURN_IF_ERROR(CheckRanges(h, where));
+    const uint32_t want = common::crc32c::Unmask(
+        common::DecodeFixed32(bytes.data() + LinesStart(h) - kBlockEntriesCrcBytes));
     uint32_t crc = common::crc32c::Value(bytes.data(), kBlockCrcOffset);
     crc = common::crc32c::Extend(crc, bytes.data() + kBlockHeaderBytes, h.stored[0]);
     if (crc != want) return Status::Corruption("block entries checksum mismatch", where);
