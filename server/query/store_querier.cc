@@ -124,6 +124,26 @@ class BlockRun final : public logql::EntryRun {
   const chunk::DecodedBlock* b_;
 };
 
+// Opens a stored chunk lazily (only its index and blooms are read now, its
+// blocks when a scan decodes them), without the cache. The bytes read count
+// in stats->compressed_bytes.
+Result<std::shared_ptr<const chunk::Chunk>> OpenStoredChunk(store::ChunkStore* store, const store::ChunkRef& ref,
+                                                            QueryStats* stats) {
+  std::string where = "chunk " + std::to_string(ref.id) + " (file " + std::to_string(ref.file_id) + " @" +
+                      std::to_string(ref.offset) + ")";
+  auto c = chunk::Chunk::OpenLazy(
+      ref.length,
+      [store, ref](uint64_t offset, uint64_t length, std::string* out) {
+        return store->ReadRangeInto(ref, offset, length, out);
+      },
+      std::move(where));
+  if (!c.ok()) return c.status();
+  uint64_t block_bytes = 0;
+  for (size_t i = 0; i < (*c)->BlockCount(); ++i) block_bytes += (*c)->Block(i).length;
+  stats->compressed_bytes += (*c)->size() - block_bytes;
+  return std::shared_ptr<const chunk::Chunk>(std::move(c).value());
+}
+
 class ChunkSource final : public EntrySource {
  public:
   ChunkSource(store::ChunkStore* store, ChunkCache* cache, store::ChunkRef ref)
@@ -257,30 +277,11 @@ class ChunkSource final : public EntrySource {
   // miss, each decoded block's stored length where it is decoded.
   Result<std::shared_ptr<const chunk::Chunk>> OpenChunk(QueryStats* stats) const {
     if (auto hit = cache_->Get(ref_)) return hit;
-    auto c = OpenUncached(stats);
+    auto c = OpenStoredChunk(store_, ref_, stats);
     if (c.ok()) cache_->Put(ref_, *c);
     return c;
   }
 
- public:
-  // Opens the chunk lazily without the cache (the cache warm-up).
-  Result<std::shared_ptr<const chunk::Chunk>> OpenUncached(QueryStats* stats) const {
-    std::string where = "chunk " + std::to_string(ref_.id) + " (file " +
-                        std::to_string(ref_.file_id) + " @" + std::to_string(ref_.offset) + ")";
-    auto c = chunk::Chunk::OpenLazy(
-        ref_.length,
-        [store = store_, ref = ref_](uint64_t offset, uint64_t length, std::string* out) {
-          return store->ReadRangeInto(ref, offset, length, out);
-        },
-        std::move(where));
-    if (!c.ok()) return c.status();
-    uint64_t block_bytes = 0;
-    for (size_t i = 0; i < (*c)->BlockCount(); ++i) block_bytes += (*c)->Block(i).length;
-    stats->compressed_bytes += (*c)->size() - block_bytes;
-    return std::shared_ptr<const chunk::Chunk>(std::move(c).value());
-  }
-
- private:
   store::ChunkStore* store_;
   ChunkCache* cache_;
   store::ChunkRef ref_;
@@ -425,8 +426,7 @@ size_t StoreQuerier::WarmChunkCache(const std::atomic<bool>* stop) {
   for (const store::ChunkRef& ref : refs) {
     if (stopped()) break;
     if (cache_.Get(ref) != nullptr) continue;
-    ChunkSource source(chunks_, nullptr, ref);
-    auto c = source.OpenUncached(&stats);
+    auto c = OpenStoredChunk(chunks_, ref, &stats);
     if (!c.ok()) {
       spdlog::warn("chunk cache warm-up: {}", c.status().ToString());
       continue;
