@@ -290,11 +290,16 @@ Status Ingester::EnforceMemoryBudget() {
       for (auto& s : inst->Streams()) streams.emplace_back(0, std::move(s));
     }
   }
-  uint64_t total = 0;
-  for (auto& [bytes, s] : streams) {
-    bytes = s->MemoryBytes();
-    total += bytes;
-  }
+  // Each stream's memory into its pair; the sum.
+  auto measure = [&streams] {
+    uint64_t sum = 0;
+    for (auto& [bytes, s] : streams) {
+      bytes = s->MemoryBytes();
+      sum += bytes;
+    }
+    return sum;
+  };
+  uint64_t total = measure();
   if (total <= options_.max_head_memory_bytes) return Status::OK();
   const uint64_t goal = options_.max_head_memory_bytes / 2;
   // First compress the biggest head blocks in place: their chunks stay open
@@ -319,11 +324,7 @@ Status Ingester::EnforceMemoryBudget() {
   size_t sealed = 0;
   if (total > goal) {
     // Compressed data alone is over: seal the largest chunks and flush them.
-    total = 0;
-    for (auto& [bytes, s] : streams) {
-      bytes = s->MemoryBytes();
-      total += bytes;
-    }
+    total = measure();
     std::sort(streams.begin(), streams.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     for (auto& [bytes, s] : streams) {
       if (total <= goal) break;
