@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "common/thread_pool.h"
 #include "server/logql/query_result.h"
 
 namespace skald::server::api {
@@ -13,6 +14,9 @@ struct EncodeOptions {
   // X-Loki-Response-Encoding-Flags: categorize-labels — streams keep only
   // their stream labels; each value gets {"structuredMetadata","parsed"}.
   bool categorize_labels = false;
+  // When set, the streams of a long log result are written on two threads
+  // of it (the bytes are the same either way).
+  common::ThreadPool* pool = nullptr;
 };
 
 // The full response body of /loki/api/v1/query and /query_range.

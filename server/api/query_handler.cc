@@ -36,6 +36,7 @@ Response RunAndEncode(const QueryApi& api, const logql::QueryRequest& q, const R
   if (!result.ok()) return QueryError(result.status());
   EncodeOptions opts;
   opts.categorize_labels = CategorizeLabels(req) && result->type == logql::ResultType::kStreams;
+  opts.pool = api.engine->pool();
   return Response::Json(200, EncodeQueryResponse(*result, opts));
 }
 

@@ -101,3 +101,25 @@ TEST_CASE("legacy query response uses labels strings and RFC3339Nano") {
   std::string body = api::EncodeLegacyQueryResponse(r);
   CHECK(body.rfind(R"({"streams":[{"labels":"{app=\"api\"}","entries":[{"ts":"2026-01-01T00:00:06.63Z","line":"x"}]}],"stats":)", 0) == 0);
 }
+
+TEST_CASE("a long result written on two threads has the bytes of the serial encoding") {
+  logql::QueryResult r;
+  // 600 lines in 300 label sets (per-line metadata, as a trace_id gives),
+  // pushed in an order that is neither the label-string order nor grouped.
+  for (int i = 0; i < 600; ++i) {
+    const char* stream = i % 3 == 0 ? R"({app="api"})" : R"({app="web",env="prod"})";
+    r.lines.push_back(Line(1000 - i, "line \"" + std::to_string(i) + "\" <x>", stream,
+                           {{"trace_id", "t" + std::to_string((i * 7) % 300)}}));
+  }
+  skald::common::ThreadPool pool(2);
+  for (bool categorize : {false, true}) {
+    CAPTURE(categorize);
+    const std::string serial = api::EncodeQueryResponse(r, {.categorize_labels = categorize});
+    const std::string parallel =
+        api::EncodeQueryResponse(r, {.categorize_labels = categorize, .pool = &pool});
+    CHECK(parallel == serial);
+    const char* first = categorize ? R"("result":[{"stream":{"app":"api"},"values":[["1000","line \"0\" \u003cx\u003e",)"
+                                   : R"("result":[{"stream":{"app":"api","trace_id":"t0"},"values":[["1000",)";
+    CHECK(serial.find(first) != std::string::npos);
+  }
+}
