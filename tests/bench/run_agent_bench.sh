@@ -101,6 +101,12 @@ T_START=$(date +%s.%N)
 APID=$!
 if [[ ${PERF:-0} == 1 ]]; then
   # PERF_CALL_GRAPH=dwarf: call graphs through libc/libstdc++ (no frame pointers there).
+  # perf -p follows only the threads that exist when it attaches: wait until
+  # the agent has started its reader and push threads.
+  for _ in $(seq 1 50); do
+    [[ $(ls "/proc/$APID/task" 2>/dev/null | wc -l) -ge 4 ]] && break
+    sleep 0.1
+  done
   perf record "--call-graph=${PERF_CALL_GRAPH:-fp}" -F "${PERF_FREQ:-499}" -p "$APID" \
     -o "$WORK/perf.data" > "$WORK/perf.log" 2>&1 &
   PERF_PID=$!
