@@ -111,6 +111,7 @@ std::vector<Field> AllFields(Options* o) {
   add("ingester.chunk_idle_period", Kind::kGoDuration, &i.chunk_idle_period);
   add("ingester.flush_check_period", Kind::kGoDuration, &i.flush_check_period);
   add("ingester.max_head_memory_bytes", Kind::kInt64, &i.max_head_memory_bytes);
+  add("ingester.memory_wait_timeout", Kind::kGoDuration, &i.memory_wait_timeout);
   add("ingester.wal.enabled", Kind::kBool, &i.wal.enabled);
   add("ingester.wal.dir", Kind::kString, &i.wal.dir);
   add("ingester.wal.sync_mode", Kind::kString, &i.wal.sync_mode);

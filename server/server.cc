@@ -113,6 +113,7 @@ Status Server::RegisterApi() {
   wp.ingester.stream.chunk_idle_period_ns = options_.ingester.chunk_idle_period;
   wp.ingester.flush_check_period_ns = options_.ingester.flush_check_period;
   wp.ingester.max_head_memory_bytes = static_cast<uint64_t>(std::max<int64_t>(0, options_.ingester.max_head_memory_bytes));
+  wp.ingester.memory_wait_timeout_ns = std::max<int64_t>(0, options_.ingester.memory_wait_timeout);
   wp.ingester.flush_on_shutdown = options_.ingester.wal.flush_on_shutdown;
   wp.chunk_block_size = static_cast<size_t>(options_.ingester.chunk_block_size);
   wp.tenants.auth_enabled = options_.auth_enabled;

@@ -79,6 +79,9 @@ Ingester::Ingester(IngesterOptions options, IngesterLimitsFn limits, WriteLog* w
     head_compactions_ = metrics_->AddCounter(
         "skald_ingester_head_compactions_total",
         "Head blocks compressed early (their chunks kept open) because the head was over its memory budget.");
+    memory_waits_ = metrics_->AddCounter(
+        "skald_ingester_memory_waits_total",
+        "Pushes that waited because the unflushed data was over the hard memory cap (1.5x the budget).");
     wal_append_seconds_ =
         metrics_
             ->AddHistogram("skald_ingester_wal_append_duration_seconds",
@@ -90,6 +93,11 @@ Ingester::Ingester(IngesterOptions options, IngesterLimitsFn limits, WriteLog* w
 }
 
 Ingester::~Ingester() {
+  {
+    std::lock_guard<std::mutex> lock(memory_mu_);
+    memory_gate_ = false;
+  }
+  memory_cv_.notify_all();
   {
     std::lock_guard<std::mutex> lock(loop_mu_);
     stopping_ = true;
@@ -125,7 +133,41 @@ Status Ingester::Push(std::string_view tenant, std::vector<ValidStream>&& stream
   return PushViews(tenant, std::move(views));
 }
 
+Status Ingester::WaitForMemory(std::string_view tenant) {
+  const uint64_t cap = MemoryHardCap();
+  if (cap == 0 || memory_estimate_.load(std::memory_order_relaxed) <= cap) return Status::OK();
+  std::unique_lock<std::mutex> lock(memory_mu_);
+  if (!memory_gate_) return Status::OK();  // no flush loop to wait for (tests, shutdown)
+  if (memory_waits_ != nullptr) memory_waits_->Get()->Inc();
+  // Have the loop measure now rather than at its next period.
+  loop_cv_.notify_all();
+  const bool below = memory_cv_.wait_for(lock, std::chrono::nanoseconds(options_.memory_wait_timeout_ns), [&] {
+    return !memory_gate_ || memory_estimate_.load(std::memory_order_relaxed) <= cap;
+  });
+  if (below) return Status::OK();
+  return Status::ResourceExhausted(fmt::format(
+      "ingester memory limit exceeded for user {}: {} MiB of data not yet flushed (limit {} MiB) did not go "
+      "down within {}s, retry later",
+      tenant, memory_estimate_.load() >> 20, cap >> 20, options_.memory_wait_timeout_ns / 1'000'000'000));
+}
+
+void Ingester::PublishMemory(uint64_t bytes) {
+  memory_estimate_.store(bytes, std::memory_order_relaxed);
+  { std::lock_guard<std::mutex> lock(memory_mu_); }  // a waiter is either before its check or waiting
+  memory_cv_.notify_all();
+}
+
 Status Ingester::PushViews(std::string_view tenant, std::vector<ValidStreamView>&& streams) {
+  if (Status mem = WaitForMemory(tenant); !mem.ok()) {
+    DiscardCounts discards;
+    for (const ValidStreamView& vs : streams) {
+      uint64_t bytes = 0;
+      for (const EntryView& e : vs.entries) bytes += EntrySize(e);
+      discards.Add(reason::kMemoryLimit, vs.entries.size(), bytes);
+    }
+    ReportDiscards(metrics_, tenant, discards);
+    return mem;
+  }
   const IngesterLimits limits = limits_(tenant);
   Instance* instance = GetInstance(tenant, true);
   const int64_t now = clock_->NowNanos();
@@ -195,7 +237,12 @@ Status Ingester::PushViews(std::string_view tenant, std::vector<ValidStreamView>
     return Status::Internal("wal append failed: " + segment.status().message());
   }
   const int64_t mono = clock_->MonotonicNanos();
-  for (Pending& p : pending) p.stream->Apply(p.seq, p.entries, *segment, mono, options_.stream);
+  uint64_t applied = 0;
+  for (Pending& p : pending) {
+    p.stream->Apply(p.seq, p.entries, *segment, mono, options_.stream);
+    for (const EntryView& e : p.entries) applied += EntrySize(e);
+  }
+  memory_estimate_.fetch_add(applied, std::memory_order_relaxed);
   return last_error;
 }
 
@@ -256,6 +303,8 @@ Status Ingester::Recover() {
 
 void Ingester::Start() {
   loop_ = std::thread([this] { FlushLoop(); });
+  std::lock_guard<std::mutex> lock(memory_mu_);
+  memory_gate_ = true;
 }
 
 void Ingester::FlushLoop() {
@@ -300,7 +349,10 @@ Status Ingester::EnforceMemoryBudget() {
     return sum;
   };
   uint64_t total = measure();
-  if (total <= options_.max_head_memory_bytes) return Status::OK();
+  if (total <= options_.max_head_memory_bytes) {
+    PublishMemory(total);
+    return Status::OK();
+  }
   const uint64_t goal = options_.max_head_memory_bytes / 2;
   // First compress the biggest head blocks in place: their chunks stay open
   // and go on toward chunk_target_size at about a third of the memory.
@@ -333,8 +385,12 @@ Status Ingester::EnforceMemoryBudget() {
       ++sealed;
     }
   }
-  if (sealed == 0) return Status::OK();
+  if (sealed == 0) {
+    PublishMemory(total);
+    return Status::OK();
+  }
   Status flushed = FlushCycle(false, FlushReason::kFull);
+  PublishMemory(measure());
   if (spdlog::should_log(spdlog::level::debug)) {
     // Where the process' memory is, next to what the head accounts for:
     // glibc's in-use bytes, its free-but-held bytes (fragmentation) and
@@ -349,6 +405,11 @@ Status Ingester::EnforceMemoryBudget() {
 }
 
 Status Ingester::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(memory_mu_);
+    memory_gate_ = false;
+  }
+  memory_cv_.notify_all();
   {
     std::lock_guard<std::mutex> lock(loop_mu_);
     stopping_ = true;

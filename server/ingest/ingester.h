@@ -69,6 +69,13 @@ struct IngesterOptions {
   uint64_t max_head_memory_bytes = 32ull << 20;
   // How often the flush loop checks the memory budget.
   int64_t memory_check_period_ns = 500LL * 1'000'000;
+  // Skald: the budget is also a hard cap. A push that finds the unflushed
+  // data at 1.5x max_head_memory_bytes (the flush loop's last measure plus
+  // the raw bytes pushed since) while the flush loop runs waits for the loop
+  // to bring it down (a flush slowed by the disk no longer lets memory grow
+  // with the ingest rate), at most this long; it is then rejected with 429
+  // and nothing of it is written (clients retry). 0 = reject at once.
+  int64_t memory_wait_timeout_ns = 5LL * 1'000'000'000;
   // A flush hands the chunk writer at most this many compressed bytes at a
   // time (at least one stream), so flushing never holds a second copy of
   // the whole head.
@@ -117,6 +124,8 @@ class Ingester : public PushSink {
   // seals the largest open chunks and flushes them (reason "memory").
   // Returns the first flush error.
   common::Status EnforceMemoryBudget();
+  // The hard cap pushes wait under (0 = none): 1.5x max_head_memory_bytes.
+  uint64_t MemoryHardCap() const { return options_.max_head_memory_bytes + options_.max_head_memory_bytes / 2; }
 
   // ---- query hooks ----
   using StreamVisitor =
@@ -142,6 +151,11 @@ class Ingester : public PushSink {
   common::Status Checkpoint(bool flushed_any);
   common::Status ReplayRecord(uint64_t segment, std::string_view bytes);
   void FlushLoop();
+  // Blocks while the memory estimate is over MemoryHardCap() and the flush
+  // loop runs, at most memory_wait_timeout_ns; 429 when it stays over.
+  common::Status WaitForMemory(std::string_view tenant);
+  // Stores the flush loop's measure as the estimate and wakes waiting pushes.
+  void PublishMemory(uint64_t bytes);
   void UpdateStreamGauge(const std::string& tenant, size_t n);
 
   // Constant after construction.
@@ -157,6 +171,7 @@ class Ingester : public PushSink {
   common::Histogram* wal_append_seconds_ = nullptr;
   common::Family<common::Counter>* flush_failures_ = nullptr;
   common::Family<common::Counter>* head_compactions_ = nullptr;
+  common::Family<common::Counter>* memory_waits_ = nullptr;
 
   std::atomic<uint64_t> next_seq_{0};
   std::atomic<uint64_t> head_bytes_{0};
@@ -165,6 +180,13 @@ class Ingester : public PushSink {
   std::map<std::string, std::unique_ptr<Instance>, std::less<>> tenants_;  // guarded by tenants_mu_
 
   std::shared_mutex append_mu_;
+
+  // The unflushed bytes as the flush loop last measured them plus the raw
+  // bytes pushed since: what WaitForMemory compares with the hard cap.
+  std::atomic<uint64_t> memory_estimate_{0};
+  std::mutex memory_mu_;
+  std::condition_variable memory_cv_;
+  bool memory_gate_ = false;  // guarded by memory_mu_: the flush loop runs
 
   std::mutex flush_mu_;
   FlushMarks marks_;  // guarded by flush_mu_

@@ -34,6 +34,9 @@ inline constexpr std::string_view kMetadataTooMany = "structured_metadata_too_ma
 inline constexpr std::string_view kRateLimited = "rate_limited";
 inline constexpr std::string_view kStreamRateLimit = "per_stream_rate_limit";
 inline constexpr std::string_view kStreamLimit = "stream_limit";
+// Skald: the unflushed data stayed over the hard memory cap for the whole
+// wait (IngesterOptions::memory_wait_timeout_ns).
+inline constexpr std::string_view kMemoryLimit = "ingester_memory_limit";
 }  // namespace reason
 
 // Lines and bytes discarded per reason.

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <string>
 
@@ -82,7 +84,7 @@ class MemChunks : public ChunkWriter {
   }
   std::map<std::string, std::vector<Entry>> chunks;
   std::vector<FlushReason> reasons;
-  bool fail = false;
+  std::atomic<bool> fail = false;  // read by the flush loop's thread
 };
 
 struct Fixture {
@@ -97,6 +99,8 @@ struct Fixture {
     o.marks_path = "/wal/flush.marks";
     o.env = &env;
     o.max_head_memory_bytes = max_head_memory_bytes;
+    o.memory_check_period_ns = memory_check_period_ns;
+    o.memory_wait_timeout_ns = memory_wait_timeout_ns;
     ing = std::make_unique<Ingester>(o, [this](std::string_view) { return limits; }, &wal, &store, &clock,
                                      &metrics);
     REQUIRE(ing->Recover().ok());
@@ -121,6 +125,8 @@ struct Fixture {
   }
   StreamConfig cfg;
   uint64_t max_head_memory_bytes = IngesterOptions{}.max_head_memory_bytes;
+  int64_t memory_check_period_ns = IngesterOptions{}.memory_check_period_ns;
+  int64_t memory_wait_timeout_ns = IngesterOptions{}.memory_wait_timeout_ns;
   IngesterLimits limits;
   FakeClock clock{kNow};
   MetricsRegistry metrics;
@@ -445,4 +451,33 @@ TEST_CASE("ingester never splits one push across a sealed chunk, so replay after
   f.Reopen();  // crash + replay: the flushed record is skipped, nothing is missing or doubled
   CHECK(f.HeadEntries("t") == 0);
   CHECK(f.store.Count("t{a=\"1\"}") == 5);
+}
+
+TEST_CASE("a push over the hard memory cap waits for the flush loop, and gets 429 when nothing flushes") {
+  Fixture f;
+  f.max_head_memory_bytes = 60 * 1024;  // hard cap 90 KiB
+  f.memory_check_period_ns = 10'000'000;
+  f.memory_wait_timeout_ns = 1'000'000'000;
+  f.Reopen();
+  f.store.fail = true;  // the loop's flushes fail: memory cannot go down
+  f.ing->Start();
+  // ~160 KiB of incompressible lines: admitted (the estimate was 0), and
+  // now over the cap.
+  REQUIRE(f.Push("t", f.Stream(R"({a="1"})", Lines(800, 200, false, 3))).ok());
+  const auto t0 = std::chrono::steady_clock::now();
+  Status s = f.Push("t", f.Stream(R"({a="2"})", {"waits", "then fails"}, kNow + 10'000));
+  CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(900));
+  CHECK(s.code() == skald::common::StatusCode::kResourceExhausted);
+  CHECK(s.message().find("ingester memory limit exceeded for user t") != std::string::npos);
+  CHECK(f.HeadEntries("t") == 800);  // nothing of the rejected push was written
+  CHECK(f.wal.segments[1].size() == 1);
+  const std::string m = f.metrics.Expose();
+  CHECK(m.find("\nskald_ingester_memory_waits_total 1\n") != std::string::npos);
+  CHECK(m.find(R"(loki_discarded_samples_total{reason="ingester_memory_limit",tenant="t"} 2)") != std::string::npos);
+  // Once flushes succeed, the next push waits for one and goes through.
+  f.store.fail = false;
+  CHECK(f.Push("t", f.Stream(R"({a="2"})", {"after the flush"}, kNow + 20'000)).ok());
+  CHECK(f.store.Count("t{a=\"1\"}") == 800);
+  CHECK(f.HeadEntries("t") == 1);
+  CHECK(f.ing->Shutdown().ok());
 }
