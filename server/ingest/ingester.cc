@@ -81,7 +81,7 @@ Ingester::Ingester(IngesterOptions options, IngesterLimitsFn limits, WriteLog* w
         "Head blocks compressed early (their chunks kept open) because the head was over its memory budget.");
     memory_waits_ = metrics_->AddCounter(
         "skald_ingester_memory_waits_total",
-        "Pushes that waited because the unflushed data was over the hard memory cap (1.5x the budget).");
+        "Pushes that waited because the unflushed data was over the hard memory cap (2x the budget).");
     wal_append_seconds_ =
         metrics_
             ->AddHistogram("skald_ingester_wal_append_duration_seconds",

@@ -70,7 +70,7 @@ struct IngesterOptions {
   // How often the flush loop checks the memory budget.
   int64_t memory_check_period_ns = 500LL * 1'000'000;
   // Skald: the budget is also a hard cap. A push that finds the unflushed
-  // data at 1.5x max_head_memory_bytes (the flush loop's last measure plus
+  // data at 2x max_head_memory_bytes (the flush loop's last measure plus
   // the raw bytes pushed since) while the flush loop runs waits for the loop
   // to bring it down (a flush slowed by the disk no longer lets memory grow
   // with the ingest rate), at most this long; it is then rejected with 429
@@ -124,8 +124,8 @@ class Ingester : public PushSink {
   // seals the largest open chunks and flushes them (reason "memory").
   // Returns the first flush error.
   common::Status EnforceMemoryBudget();
-  // The hard cap pushes wait under (0 = none): 1.5x max_head_memory_bytes.
-  uint64_t MemoryHardCap() const { return options_.max_head_memory_bytes + options_.max_head_memory_bytes / 2; }
+  // The hard cap pushes wait under (0 = none): 2x max_head_memory_bytes.
+  uint64_t MemoryHardCap() const { return 2 * options_.max_head_memory_bytes; }
 
   // ---- query hooks ----
   using StreamVisitor =

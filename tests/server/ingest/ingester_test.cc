@@ -455,7 +455,7 @@ TEST_CASE("ingester never splits one push across a sealed chunk, so replay after
 
 TEST_CASE("a push over the hard memory cap waits for the flush loop, and gets 429 when nothing flushes") {
   Fixture f;
-  f.max_head_memory_bytes = 60 * 1024;  // hard cap 90 KiB
+  f.max_head_memory_bytes = 60 * 1024;  // hard cap 120 KiB
   f.memory_check_period_ns = 10'000'000;
   f.memory_wait_timeout_ns = 1'000'000'000;
   f.Reopen();
