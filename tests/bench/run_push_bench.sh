@@ -78,10 +78,16 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 DISK=$(du -sb --exclude=wal "$WORK/data" | awk '{print $1}')
 WAL=$(du -sb "$WORK/data/wal" 2>/dev/null | awk '{print $1}')
 CHUNKS=$(du -sb "$WORK/data/chunks" 2>/dev/null | awk '{print $1}')
+# Pushes that waited for a memory flush (the hard cap, 2x max_head_memory_bytes)
+# and memory flushes: what the peak RSS cost in throughput.
+MEMSTATS=$(curl -sf "http://127.0.0.1:$PORT/metrics" | awk '
+  /^skald_ingester_memory_waits_total / {w = $2}
+  /^loki_ingester_chunks_flushed_total\{reason="memory"\}/ {m = $2}
+  END {printf "memory_waits=%d chunks_flushed_for_memory=%d", w, m}')
 STATS=$(curl -sf "http://127.0.0.1:$PORT/loki/api/v1/index/stats?query=%7Bapp%3D~%22.%2B%22%7D&start=0&end=$(( $(date +%s%N) + 3600000000000 ))")
-python3 - "$LINES" "$RAW" "$HZ" "$T0" "$T1" "$T2" "$HWM" "$DISK" "${CHUNKS:-0}" "$STATS" "$WORK/loadgen.out" \
+MEMSTATS=$MEMSTATS python3 - "$LINES" "$RAW" "$HZ" "$T0" "$T1" "$T2" "$HWM" "$DISK" "${CHUNKS:-0}" "$STATS" "$WORK/loadgen.out" \
   "$HWM_PUSH" "$RSS_PUSH" "${WAL_PUSH:-0}" "${WAL:-0}" "$LOAD" <<'PY'
-import json, re, sys
+import json, os, re, sys
 lines, raw, hz, t0, t1, t2, hwm, disk, chunks, stats, out, hwm_push, rss_push, wal_push, wal, load = sys.argv[1:]
 lines, raw, hz = int(lines), int(raw), int(hz)
 push_cpu = (int(t1) - int(t0)) / hz
@@ -98,6 +104,7 @@ if floor:
     f = float(floor.group(1))
     print("zstd_l1_floor_cpu_s_per_million_lines=%.3f server/floor push=%.1fx push+flush=%.1fx" %
           (f, push_cpu * 1e6 / lines / f, (push_cpu + flush_cpu) * 1e6 / lines / f))
+print(os.environ.get("MEMSTATS", ""))
 print("loadavg_after=%s" % load)
 print("index_stats=%s" % stats)
 PY
