@@ -48,7 +48,7 @@ struct IngesterOptions {
   int64_t max_chunk_age = common::kLimitHour;     // ns; older chunks are flushed
   int64_t chunk_idle_period = 30 * common::kLimitMinute;  // ns; idle chunks are flushed
   int64_t flush_check_period = 30 * common::kLimitSecond;  // ns; how often flush conditions are checked
-  int64_t max_head_memory_bytes = 32ll << 20;  // Skald: unflushed bytes in memory past which heads are compressed early, then chunks sealed; 0 = off
+  int64_t max_head_memory_bytes = 48ll << 20;  // Skald: unflushed bytes in memory past which heads are compressed early, then chunks sealed; 0 = off
   int64_t memory_wait_timeout = 5 * common::kLimitSecond;  // Skald: ns a push waits while memory is over 2x the budget, then 429
   WalOptions wal;
 };

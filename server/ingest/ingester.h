@@ -66,7 +66,7 @@ struct IngesterOptions {
   // largest head blocks in place until at most half of it remains, and if
   // that is not enough seals the largest open chunks (reason "memory") and
   // flushes them. 0 = no budget.
-  uint64_t max_head_memory_bytes = 32ull << 20;
+  uint64_t max_head_memory_bytes = 48ull << 20;
   // How often the flush loop checks the memory budget.
   int64_t memory_check_period_ns = 500LL * 1'000'000;
   // Skald: the budget is also a hard cap. A push that finds the unflushed
