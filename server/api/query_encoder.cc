@@ -92,7 +92,7 @@ std::vector<Group> GroupLines(const std::vector<LogLine>& lines, bool categorize
   return out;
 }
 
-// Writes groups [begin, end) as elements of the `result` array.
+// Writes `groups` as elements of an array the caller opened.
 void WriteGroups(JsonWriter& w, std::span<const Group> groups, bool categorize) {
   for (const Group& g : groups) {
     w.BeginObject().Key("stream");
