@@ -457,19 +457,21 @@ TEST_CASE("a push over the hard memory cap waits for the flush loop, and gets 42
   Fixture f;
   f.max_head_memory_bytes = 60 * 1024;  // hard cap 120 KiB
   f.memory_check_period_ns = 10'000'000;
-  f.memory_wait_timeout_ns = 1'000'000'000;
+  // Long enough that the flush after `fail = false` below never misses it,
+  // even on a loaded sanitizer run.
+  f.memory_wait_timeout_ns = 2'000'000'000;
   f.Reopen();
   f.store.fail = true;  // the loop's flushes fail: memory cannot go down
   f.ing->Start();
-  // ~160 KiB of incompressible lines: admitted (the estimate was 0), and
-  // now over the cap.
-  REQUIRE(f.Push("t", f.Stream(R"({a="1"})", Lines(800, 200, false, 3))).ok());
+  // ~240 KiB of incompressible lines (~195 KiB compressed): admitted (the
+  // estimate was 0), and over the cap even once the loop compresses them.
+  REQUIRE(f.Push("t", f.Stream(R"({a="1"})", Lines(1200, 200, false, 3))).ok());
   const auto t0 = std::chrono::steady_clock::now();
   Status s = f.Push("t", f.Stream(R"({a="2"})", {"waits", "then fails"}, kNow + 10'000));
-  CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(900));
+  CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(1900));
   CHECK(s.code() == skald::common::StatusCode::kResourceExhausted);
   CHECK(s.message().find("ingester memory limit exceeded for user t") != std::string::npos);
-  CHECK(f.HeadEntries("t") == 800);  // nothing of the rejected push was written
+  CHECK(f.HeadEntries("t") == 1200);  // nothing of the rejected push was written
   CHECK(f.wal.segments[1].size() == 1);
   const std::string m = f.metrics.Expose();
   CHECK(m.find("\nskald_ingester_memory_waits_total 1\n") != std::string::npos);
@@ -477,7 +479,7 @@ TEST_CASE("a push over the hard memory cap waits for the flush loop, and gets 42
   // Once flushes succeed, the next push waits for one and goes through.
   f.store.fail = false;
   CHECK(f.Push("t", f.Stream(R"({a="2"})", {"after the flush"}, kNow + 20'000)).ok());
-  CHECK(f.store.Count("t{a=\"1\"}") == 800);
+  CHECK(f.store.Count("t{a=\"1\"}") == 1200);
   CHECK(f.HeadEntries("t") == 1);
   CHECK(f.ing->Shutdown().ok());
 }
