@@ -93,11 +93,7 @@ Ingester::Ingester(IngesterOptions options, IngesterLimitsFn limits, WriteLog* w
 }
 
 Ingester::~Ingester() {
-  {
-    std::lock_guard<std::mutex> lock(memory_mu_);
-    memory_gate_ = false;
-  }
-  memory_cv_.notify_all();
+  CloseMemoryGate();
   {
     std::lock_guard<std::mutex> lock(loop_mu_);
     stopping_ = true;
@@ -151,6 +147,14 @@ Status Ingester::WaitForMemory(std::string_view tenant) {
       tenant, memory_estimate_.load() >> 20, cap >> 20, options_.memory_wait_timeout_ns / 1'000'000'000));
 }
 
+void Ingester::CloseMemoryGate() {
+  {
+    std::lock_guard<std::mutex> lock(memory_mu_);
+    memory_gate_ = false;
+  }
+  memory_cv_.notify_all();
+}
+
 void Ingester::PublishMemory(uint64_t bytes) {
   memory_estimate_.store(bytes, std::memory_order_relaxed);
   { std::lock_guard<std::mutex> lock(memory_mu_); }  // a waiter is either before its check or waiting
@@ -161,9 +165,7 @@ Status Ingester::PushViews(std::string_view tenant, std::vector<ValidStreamView>
   if (Status mem = WaitForMemory(tenant); !mem.ok()) {
     DiscardCounts discards;
     for (const ValidStreamView& vs : streams) {
-      uint64_t bytes = 0;
-      for (const EntryView& e : vs.entries) bytes += EntrySize(e);
-      discards.Add(reason::kMemoryLimit, vs.entries.size(), bytes);
+      discards.Add(reason::kMemoryLimit, vs.entries.size(), EntriesSize(vs.entries));
     }
     ReportDiscards(metrics_, tenant, discards);
     return mem;
@@ -190,9 +192,7 @@ Status Ingester::PushViews(std::string_view tenant, std::vector<ValidStreamView>
                                         limits.per_stream_burst_bytes, limits.max_streams, &created);
     created_any |= created;
     if (stream == nullptr) {
-      uint64_t bytes = 0;
-      for (const EntryView& e : vs.entries) bytes += EntrySize(e);
-      discards.Add(reason::kStreamLimit, vs.entries.size(), bytes);
+      discards.Add(reason::kStreamLimit, vs.entries.size(), EntriesSize(vs.entries));
       last_error = Status::ResourceExhausted(fmt::format(
           "maximum active stream limit exceeded when trying to create stream {}, reduce the number of active "
           "streams (reduce labels or reduce label values), or contact your Loki administrator to see if the "
@@ -205,8 +205,7 @@ Status Ingester::PushViews(std::string_view tenant, std::vector<ValidStreamView>
     accepted.reserve(vs.entries.size());
     const uint64_t seq = stream->Admit(now, vs.entries, &next_seq_, &accepted, &rejected);
     if (!rejected.empty()) {
-      uint64_t bytes = 0;
-      for (const EntryView& e : rejected) bytes += EntrySize(e);
+      const uint64_t bytes = EntriesSize(rejected);
       discards.Add(reason::kStreamRateLimit, rejected.size(), bytes);
       const std::string why = fmt::format(
           "Per stream rate limit exceeded (limit: {}/sec) while attempting to ingest for stream '{}' totaling "
@@ -240,7 +239,7 @@ Status Ingester::PushViews(std::string_view tenant, std::vector<ValidStreamView>
   uint64_t applied = 0;
   for (Pending& p : pending) {
     p.stream->Apply(p.seq, p.entries, *segment, mono, options_.stream);
-    for (const EntryView& e : p.entries) applied += EntrySize(e);
+    applied += EntriesSize(p.entries);
   }
   memory_estimate_.fetch_add(applied, std::memory_order_relaxed);
   return last_error;
@@ -405,11 +404,7 @@ Status Ingester::EnforceMemoryBudget() {
 }
 
 Status Ingester::Shutdown() {
-  {
-    std::lock_guard<std::mutex> lock(memory_mu_);
-    memory_gate_ = false;
-  }
-  memory_cv_.notify_all();
+  CloseMemoryGate();
   {
     std::lock_guard<std::mutex> lock(loop_mu_);
     stopping_ = true;

@@ -156,6 +156,8 @@ class Ingester : public PushSink {
   common::Status WaitForMemory(std::string_view tenant);
   // Stores the flush loop's measure as the estimate and wakes waiting pushes.
   void PublishMemory(uint64_t bytes);
+  // The flush loop is stopping: waiting pushes go on, later ones do not wait.
+  void CloseMemoryGate();
   void UpdateStreamGauge(const std::string& tenant, size_t n);
 
   // Constant after construction.

@@ -36,12 +36,6 @@ size_t InvalidUtf8At(std::string_view s) {
   return std::string_view::npos;
 }
 
-size_t EntriesSize(const std::vector<EntryView>& entries) {
-  size_t n = 0;
-  for (const EntryView& e : entries) n += EntrySize(e);
-  return n;
-}
-
 // Loki's ValidateLabels. Returns the reason ("" when valid) and sets *msg.
 std::string_view CheckLabels(const ValidationLimits& limits, const Labels& ls,
                              std::string_view raw, std::string* msg) {
@@ -138,6 +132,12 @@ size_t MetadataSize(const EntryView& e) {
 
 size_t EntrySize(const Entry& e) { return e.line.size() + MetadataSize(e); }
 size_t EntrySize(const EntryView& e) { return e.line.size() + MetadataSize(e); }
+
+size_t EntriesSize(std::span<const EntryView> entries) {
+  size_t n = 0;
+  for (const EntryView& e : entries) n += EntrySize(e);
+  return n;
+}
 
 ValidStream ToOwnedStream(const ValidStreamView& v) {
   ValidStream out;

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,8 @@ struct ValidationResult {
 // Bytes an entry counts for in rate limits and discard metrics.
 size_t EntrySize(const common::Entry& e);
 size_t EntrySize(const common::EntryView& e);
+// Sum of EntrySize over `entries`.
+size_t EntriesSize(std::span<const common::EntryView> entries);
 // Sum of len(name) + len(value) over the entry's metadata.
 size_t MetadataSize(const common::Entry& e);
 size_t MetadataSize(const common::EntryView& e);
