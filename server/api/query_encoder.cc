@@ -134,14 +134,15 @@ void WriteStreams(JsonWriter& w, const std::vector<LogLine>& lines, const Encode
   }
   // Two parts of about equal line bytes, each written on its own thread as
   // a whole array, then joined into one.
+  auto bytes = [](const Group& g) {  // about what a group's values take
+    size_t n = 0;
+    for (const LogLine* l : g.lines) n += l->line.size() + 32;
+    return n;
+  };
   size_t total = 0;
-  for (const Group& g : groups) {
-    for (const LogLine* l : g.lines) total += l->line.size() + 32;
-  }
+  for (const Group& g : groups) total += bytes(g);
   size_t split = 0;
-  for (size_t half = 0; split < groups.size() - 1 && half < total / 2; ++split) {
-    for (const LogLine* l : groups[split].lines) half += l->line.size() + 32;
-  }
+  for (size_t half = 0; split < groups.size() - 1 && half < total / 2; ++split) half += bytes(groups[split]);
   std::span<const Group> all(groups);
   const std::span<const Group> parts[2] = {all.first(split), all.subspan(split)};
   std::string out[2];
